@@ -1,0 +1,30 @@
+// Type-aware lint: floating promises and misused promises are bugs in a system whose every call
+// spawns or kills a process; stdout belongs to the MCP stdio transport, so library code may not log.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-console": "error",
+    },
+  },
+  {
+    files: ["src/cli/**", "bench/**", "examples/**", "test/**", "**/*.test.ts"],
+    rules: { "no-console": "off" },
+  },
+  {
+    files: ["eslint.config.js", "vitest.config.ts"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,188 @@
+/**
+ * Tagged JSON: the only way values cross the sandbox boundary (never pickle, never eval).
+ *
+ * Plain JSON carries null, booleans, strings, safe integers, finite non-integral floats, arrays
+ * (Python lists) and string-keyed objects (Python dicts). Everything else is `{"$t": tag, "v": …}`:
+ * `tuple`, `set`, `frozenset`, `bytes` (base64), `int` (decimal text), `float` (`nan`, `inf`,
+ * `-inf`, `-0.0`, or an integral float such as `1.0`), `dict` (key/value pairs, for non-string keys
+ * or a literal `$t` key), `exc` (type, message, traceback) and `repr` (a value with no JSON form,
+ * shown by its repr). The Python side is `codec.py`; this file also runs inside the JS guest.
+ *
+ * On the host: Python ints become numbers when safe and bigints otherwise (a bigint always goes
+ * back as an int); floats become numbers, so an integral Python float such as 2.0 arrives as 2 and
+ * would go back as the int 2 (Python compares them equal). Tuples are `Tuple`, sets `Set`,
+ * frozensets `FrozenSet`, bytes `Uint8Array`, dicts with non-string keys `Map`, exceptions
+ * `GuestException`, unrepresentable values `Opaque`.
+ */
+
+export class Tuple {
+  readonly items: readonly unknown[];
+  constructor(items: readonly unknown[]) {
+    this.items = Object.freeze([...items]);
+  }
+}
+
+export class FrozenSet<T = unknown> extends Set<T> {}
+
+/** An exception raised by guest code, as data. */
+export class GuestException {
+  readonly type: string;
+  readonly message: string;
+  readonly traceback: string;
+  constructor(type: string, message: string, traceback = "") {
+    this.type = type;
+    this.message = message;
+    this.traceback = traceback;
+  }
+}
+
+/** A guest value with no JSON form (a function, a class instance), carried by its repr. */
+export class Opaque {
+  readonly repr: string;
+  constructor(repr: string) {
+    this.repr = repr;
+  }
+}
+
+export type Wire = null | boolean | number | string | Wire[] | { [key: string]: Wire };
+
+const MAX_DEPTH = 200;
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+class CodecError extends Error {
+  override readonly name = "CodecError";
+}
+
+/** Encodes a host value for the guest. Throws on cycles, nesting past 200 levels, and functions. */
+export function encode(value: unknown, depth = 0): Wire {
+  if (depth > MAX_DEPTH) throw new CodecError(`value nests deeper than ${MAX_DEPTH} levels`);
+  const d = depth + 1;
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case "boolean":
+    case "string":
+      return value;
+    case "number":
+      if (Number.isNaN(value)) return { $t: "float", v: "nan" };
+      if (value === Infinity) return { $t: "float", v: "inf" };
+      if (value === -Infinity) return { $t: "float", v: "-inf" };
+      if (Object.is(value, -0)) return { $t: "float", v: "-0.0" };
+      if (Number.isInteger(value) && Math.abs(value) > SAFE) return { $t: "int", v: BigInt(value).toString() };
+      return value;
+    case "bigint":
+      return { $t: "int", v: value.toString() };
+    case "object":
+      break;
+    default:
+      throw new CodecError(`a ${typeof value} has no tagged-JSON form`);
+  }
+  if (Array.isArray(value)) return value.map((x) => encode(x, d));
+  if (value instanceof Tuple) return { $t: "tuple", v: value.items.map((x) => encode(x, d)) };
+  if (value instanceof FrozenSet) return { $t: "frozenset", v: [...value].map((x) => encode(x, d)) };
+  if (value instanceof Set) return { $t: "set", v: [...value].map((x) => encode(x, d)) };
+  if (value instanceof Uint8Array) return { $t: "bytes", v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
+  if (value instanceof Map) return { $t: "dict", v: [...value].map(([k, x]) => [encode(k, d), encode(x, d)]) };
+  if (value instanceof GuestException) return { $t: "exc", v: { type: value.type, message: value.message, traceback: value.traceback } };
+  if (value instanceof Error) return { $t: "exc", v: { type: value.name, message: value.message, traceback: value.stack ?? "" } };
+  if (value instanceof Opaque) return { $t: "repr", v: value.repr };
+  const out: { [key: string]: Wire } = {};
+  const keys = Object.keys(value);
+  if (keys.includes("$t")) {
+    return { $t: "dict", v: keys.map((k) => [k, encode((value as Record<string, unknown>)[k], d)]) };
+  }
+  for (const k of keys) define(out, k, encode((value as Record<string, unknown>)[k], d));
+  return out;
+}
+
+/**
+ * Decodes a value that came from the guest. Throws on unknown tags and malformed tagged objects:
+ * guest output is hostile input, and a value that does not decode is a protocol breach.
+ */
+export function decode(wire: unknown, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new CodecError(`value nests deeper than ${MAX_DEPTH} levels`);
+  const d = depth + 1;
+  if (wire === null || typeof wire !== "object") return wire;
+  if (Array.isArray(wire)) return wire.map((x) => decode(x, d));
+  const obj = wire as Record<string, unknown>;
+  if (!Object.hasOwn(obj, "$t")) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(obj)) define(out, k, decode(obj[k], d));
+    return out;
+  }
+  const tag = obj["$t"];
+  const v = obj["v"];
+  switch (tag) {
+    case "tuple":
+      return new Tuple(list(v, tag).map((x) => decode(x, d)));
+    case "set":
+      return new Set(list(v, tag).map((x) => decode(x, d)));
+    case "frozenset":
+      return new FrozenSet(list(v, tag).map((x) => decode(x, d)));
+    case "bytes":
+      return new Uint8Array(Buffer.from(text(v, tag), "base64"));
+    case "int": {
+      const s = text(v, tag);
+      if (!/^-?\d{1,100000}$/.test(s)) throw new CodecError("malformed int");
+      return BigInt(s);
+    }
+    case "float": {
+      const s = text(v, tag);
+      if (s === "nan") return NaN;
+      if (s === "inf") return Infinity;
+      if (s === "-inf") return -Infinity;
+      const n = Number(s);
+      if (s.trim() === "" || Number.isNaN(n)) throw new CodecError("malformed float");
+      return n;
+    }
+    case "dict": {
+      const m = new Map<unknown, unknown>();
+      for (const pair of list(v, tag)) {
+        if (!Array.isArray(pair) || pair.length !== 2) throw new CodecError("malformed dict pair");
+        m.set(decode(pair[0], d), decode(pair[1], d));
+      }
+      return allStringKeys(m) ? mapToObject(m) : m;
+    }
+    case "exc": {
+      if (v === null || typeof v !== "object") throw new CodecError("malformed exception");
+      const e = v as Record<string, unknown>;
+      return new GuestException(String(e["type"] ?? "Exception"), String(e["message"] ?? ""), String(e["traceback"] ?? ""));
+    }
+    case "repr":
+      return new Opaque(text(v, tag));
+    default:
+      throw new CodecError(`unknown tag ${JSON.stringify(tag)}`);
+  }
+}
+
+/** Decodes a guest exception object (the `exception` field of a verdict frame). */
+export function decodeException(wire: unknown): GuestException {
+  const value = decode({ $t: "exc", v: wire });
+  return value as GuestException;
+}
+
+function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  // Never assign: a key named "__proto__" must stay data, not become the prototype.
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function list(v: unknown, tag: string): unknown[] {
+  if (!Array.isArray(v)) throw new CodecError(`malformed ${tag}`);
+  return v;
+}
+
+function text(v: unknown, tag: string): string {
+  if (typeof v !== "string") throw new CodecError(`malformed ${tag}`);
+  return v;
+}
+
+function allStringKeys(m: Map<unknown, unknown>): boolean {
+  // A literal "$t" key was what forced the pair form; anything else non-string stays a Map.
+  for (const k of m.keys()) if (typeof k !== "string") return false;
+  return m.size > 0 && m.has("$t");
+}
+
+function mapToObject(m: Map<unknown, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of m) define(out, k as string, v);
+  return out;
+}

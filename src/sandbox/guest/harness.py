@@ -1,0 +1,770 @@
+"""The Python supervisor that runs inside the sandbox, as PID 1 of its pid namespace.
+
+It is started once per sandbox, imports what runs need, and then serves requests from the host:
+`run` forks a child per program; `open` forks a long-lived session child that loads code once and
+then answers `call`s. After every run, and whenever a session child is replaced, it kills every
+other process in the namespace (daemons and double forks included) and empties the writable areas,
+so nothing of one run is there for the next.
+
+Why it can be trusted with the verdict although guest code runs beside it: it is PID 1 of the
+namespace, so signals from the guest do not reach it (the kernel drops them); it is not dumpable
+and ptrace is refused by the seccomp filter, so its memory cannot be read or changed; children get
+no descriptor of its channel to the host. Limits the kernel can enforce per process (CPU time, file
+size, open files, address space) are set in the child; memory and process counts for the whole
+sandbox are enforced from outside by the host's cgroup, and wall time is enforced by this process
+with the host as a backstop that kills the whole sandbox.
+
+Wire format on fd 3 (requests) and fd 4 (replies): 4-byte big-endian length, then UTF-8 JSON.
+"""
+
+import errno
+import gc
+import json
+import os
+import resource
+import select
+import signal
+import stat
+import struct
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import codec  # noqa: E402
+
+REQ_FD, REP_FD = 3, 4
+WRITABLE = ("/tmp", "/dev/shm")
+WORKDIR = "/tmp"
+HARNESS_FILES = {os.path.abspath(__file__), os.path.abspath(codec.__file__)}
+CHUNK = 65536
+
+
+# --------------------------------------------------------------------------------------- framing
+
+
+def read_exact(fd, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def read_frame(fd):
+    head = read_exact(fd, 4)
+    if head is None:
+        return None
+    (n,) = struct.unpack(">I", head)
+    body = read_exact(fd, n)
+    if body is None:
+        return None
+    return json.loads(body.decode("utf-8"))
+
+
+def write_frame(fd, obj):
+    body = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    data = struct.pack(">I", len(body)) + body
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+# ------------------------------------------------------------------------------ process hygiene
+
+
+def harden_self():
+    """Not dumpable (no /proc/1/mem, no ptrace even where seccomp is absent); SIGINT not handled,
+    so guest signals to PID 1 are dropped by the kernel."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_DUMPABLE = 4
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except Exception:
+        pass
+
+
+def reap():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def kill_all_others():
+    """SIGKILL every process in the namespace but ourselves, until none is left."""
+    me = os.getpid()
+    for _ in range(200):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        reap()
+        alive = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != me]
+        if not alive:
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def wipe(path):
+    """Empty a writable area without following links; fix modes a guest took away."""
+    try:
+        entries = os.listdir(path)
+    except OSError:
+        return
+    for name in entries:
+        full = os.path.join(path, name)
+        try:
+            is_dir = stat.S_ISDIR(os.lstat(full).st_mode)
+        except OSError:
+            continue
+        if is_dir:
+            try:
+                os.chmod(full, 0o700)
+            except OSError:
+                pass
+            wipe(full)
+            try:
+                os.rmdir(full)
+            except OSError:
+                pass
+        else:
+            try:
+                os.unlink(full)
+            except OSError:
+                pass
+
+
+def area_full():
+    for path in WRITABLE:
+        try:
+            st = os.statvfs(path)
+        except OSError:
+            continue
+        if st.f_blocks and st.f_bavail * st.f_frsize < 64 * 1024:
+            return True
+        if st.f_files and st.f_favail < 16:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------- child
+
+
+def apply_limits(limits):
+    def setl(which, value):
+        if value is None:
+            return
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
+
+    cpu_ms = limits.get("cpuTimeMs")
+    if cpu_ms:
+        soft = max(1, -(-cpu_ms // 1000))
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
+    setl(resource.RLIMIT_FSIZE, limits.get("maxFileBytes"))
+    setl(resource.RLIMIT_NOFILE, limits.get("maxOpenFiles"))
+    extra = limits.get("addressSpaceExtraBytes")
+    if extra:
+        setl(resource.RLIMIT_AS, vm_size() + extra)
+    setl(resource.RLIMIT_NPROC, limits.get("maxProcesses"))
+    setl(resource.RLIMIT_CORE, 0)
+    setl(resource.RLIMIT_STACK, limits.get("stackBytes"))
+
+
+def vm_size():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def enter_child(stdin_data, out_w, err_w, keep, limits):
+    """Runs in the forked child before guest code: its own session, its limits, its stdio."""
+    os.setsid()
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+    if stdin_data:
+        fd = os.memfd_create("stdin")
+        os.write(fd, stdin_data.encode("utf-8", "surrogatepass"))
+        os.lseek(fd, 0, os.SEEK_SET)
+    else:
+        fd = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(fd, 0)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    for k in keep:
+        os.set_inheritable(k, False)
+    close_except(keep)
+    os.chdir(WORKDIR)
+    apply_limits(limits)
+    gc.enable()
+
+
+def close_except(keep):
+    low = 3
+    for fd in sorted(keep):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, 1 << 20)
+
+
+def guest_traceback(exc):
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) not in HARNESS_FILES]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)
+
+
+def exception_report(exc):
+    return codec.encode_exception(exc, guest_traceback(exc))["v"]
+
+
+def flush_std():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def child_run(req, res_w):
+    """Execute one program. Exit status follows `python file.py`; the exception, if any, goes to
+    res_w as data."""
+    code = req["code"]
+    sys.argv = [req.get("filename") or "main.py"] + list(req.get("argv") or [])
+    status = 0
+    try:
+        compiled = compile(code, req.get("filename") or "main.py", "exec")
+        exec(compiled, {"__name__": "__main__", "__builtins__": __builtins__})
+    except SystemExit as e:
+        status = exit_status(e)
+    except BaseException as e:  # noqa: BLE001 - the guest's exception is the report
+        status = 1
+        try:
+            sys.stderr.write(guest_traceback(e))
+        except Exception:
+            pass
+        try:
+            write_frame(res_w, {"exception": exception_report(e)})
+        except Exception:
+            pass
+    flush_std()
+    os._exit(status)
+
+
+def exit_status(e):
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def session_child(req, call_r, res_w):
+    """Load code once, then answer calls until the pipe closes. Guest state lives on between calls."""
+    code = req["code"]
+    sys.argv = [req.get("filename") or "main.py"]
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    try:
+        exec(compile(code, req.get("filename") or "main.py", "exec"), namespace)
+    except SystemExit as e:
+        flush_std()
+        write_frame(res_w, {"exitOnLoad": exit_status(e)})
+        os._exit(exit_status(e))
+    except BaseException as e:  # noqa: BLE001
+        flush_std()
+        write_frame(res_w, {"exception": exception_report(e)})
+        os._exit(1)
+    flush_std()
+    write_frame(res_w, {"loaded": True})
+    while True:
+        call = read_frame(call_r)
+        if call is None:
+            os._exit(0)
+        reply = {}
+        try:
+            if call.get("exec") is not None:
+                exec(compile(call["exec"], "<cell>", "exec"), namespace)
+                reply["value"] = None
+            else:
+                entry = call["entry"]
+                fn = namespace.get(entry) if isinstance(entry, str) else None
+                if fn is None or not callable(fn):
+                    raise NameError("no callable named %r was defined by the loaded code" % (entry,))
+                args = codec.decode(call.get("args") or [])
+                kwargs = codec.decode(call.get("kwargs") or {})
+                t0 = time.perf_counter_ns()
+                value = fn(*args, **kwargs)
+                reply["callNs"] = time.perf_counter_ns() - t0
+                reply["value"] = codec.encode(value)
+        except SystemExit as e:
+            flush_std()
+            write_frame(res_w, {"exitOnCall": exit_status(e)})
+            os._exit(exit_status(e))
+        except BaseException as e:  # noqa: BLE001
+            reply = {"exception": exception_report(e)}
+        flush_std()
+        try:
+            write_frame(res_w, reply)
+        except (ValueError, TypeError) as e:
+            write_frame(res_w, {"exception": exception_report(e)})
+
+
+# ----------------------------------------------------------------------------------- supervisor
+
+
+class Collector:
+    """Reads a child's stdout and stderr through capped buffers."""
+
+    def __init__(self, out_r, err_r, cap):
+        self.fds = {out_r: bytearray(), err_r: bytearray()}
+        self.order = (out_r, err_r)
+        self.truncated = {out_r: False, err_r: False}
+        self.open = {out_r, err_r}
+        self.cap = cap
+        self.over = False
+
+    def feed(self, fd):
+        try:
+            data = os.read(fd, CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.open.discard(fd)
+            return
+        buf = self.fds[fd]
+        room = self.cap - len(buf)
+        if len(data) > room:
+            buf += data[: max(room, 0)]
+            self.truncated[fd] = True
+            self.over = True
+        else:
+            buf += data
+
+    def drain(self):
+        for fd in list(self.open):
+            for _ in range(64):
+                if fd not in self.open or self.over:
+                    break
+                r, _, _ = select.select([fd], [], [], 0)
+                if not r:
+                    break
+                self.feed(fd)
+
+    def take(self):
+        out_r, err_r = self.order
+        result = {
+            "stdout": bytes(self.fds[out_r]).decode("utf-8", "replace"),
+            "stderr": bytes(self.fds[err_r]).decode("utf-8", "replace"),
+            "stdoutTruncated": self.truncated[out_r],
+            "stderrTruncated": self.truncated[err_r],
+        }
+        for fd in self.fds:
+            self.fds[fd] = bytearray()
+            self.truncated[fd] = False
+        self.over = False
+        return result
+
+
+def nonblocking_pipe():
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    return r, w
+
+
+def wait_child(pid, pidfd, collector, res_r, deadline):
+    """Collect output until the child exits, a cap is hit or the deadline passes.
+    Returns (how, frames) where how is 'exited', 'timeout' or 'output_limit'."""
+    frames = []
+    res_buf = bytearray()
+    watch = [pidfd, res_r, *collector.open]
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return "timeout", frames
+        r, _, _ = select.select(watch, [], [], left)
+        for fd in r:
+            if fd == pidfd:
+                collector.drain()
+                res_buf += drain_fd(res_r)
+                frames += split_frames(res_buf)
+                return ("output_limit" if collector.over else "exited"), frames
+            if fd == res_r:
+                data = drain_fd(res_r)
+                if not data:
+                    watch.remove(res_r)
+                res_buf += data
+                frames += split_frames(res_buf)
+            else:
+                collector.feed(fd)
+                if collector.over:
+                    return "output_limit", frames
+                if fd not in collector.open:
+                    watch.remove(fd)
+
+
+def drain_fd(fd):
+    out = bytearray()
+    while True:
+        try:
+            data = os.read(fd, CHUNK)
+        except (BlockingIOError, OSError):
+            break
+        if not data:
+            break
+        out += data
+        if len(out) > 64 * 1024 * 1024:
+            break
+    return bytes(out)
+
+
+def split_frames(buf):
+    frames = []
+    while len(buf) >= 4:
+        (n,) = struct.unpack(">I", bytes(buf[:4]))
+        if n > 256 * 1024 * 1024:
+            del buf[:]
+            frames.append({"corrupt": True})
+            break
+        if len(buf) < 4 + n:
+            break
+        body = bytes(buf[4 : 4 + n])
+        del buf[: 4 + n]
+        try:
+            frames.append(json.loads(body.decode("utf-8")))
+        except ValueError:
+            frames.append({"corrupt": True})
+    return frames
+
+
+def rusage_of(status_rusage):
+    _, status, ru = status_rusage
+    cpu_ms = (ru.ru_utime + ru.ru_stime) * 1000.0
+    return status, cpu_ms, ru.ru_maxrss * 1024
+
+
+def exit_fields(status):
+    if os.WIFSIGNALED(status):
+        return {"exitCode": None, "signal": signal.Signals(os.WTERMSIG(status)).name}
+    return {"exitCode": os.WEXITSTATUS(status), "signal": None}
+
+
+def classify(how, fields, exception, limits):
+    """The verdict status from what the supervisor observed, never from what the guest printed."""
+    sig = fields.get("signal")
+    if how == "timeout":
+        return "timeout", "wall time limit of %d ms reached" % limits.get("wallTimeMs", 0)
+    if how == "output_limit":
+        return "output_limit", "output passed %d bytes" % limits.get("maxOutputBytes", 0)
+    if sig == "SIGXCPU":
+        return "timeout", "CPU time limit of %d ms reached" % limits.get("cpuTimeMs", 0)
+    if sig == "SIGXFSZ":
+        return "disk_limit", "a file passed the size limit of %d bytes" % limits.get("maxFileBytes", 0)
+    if exception and exception.get("type") == "MemoryError":
+        return "memory", "the program ran out of memory (MemoryError)"
+    if sig == "SIGKILL":
+        return "killed", "the program was killed by SIGKILL"
+    full = area_full()
+    if exception and exception.get("type") in ("OSError", "FileNotFoundError") and full:
+        return "disk_limit", "the writable area is full"
+    if fields.get("exitCode") == 0 and sig is None:
+        return "ok", None
+    if full:
+        return "disk_limit", "the writable area is full"
+    if sig:
+        return "error", "the program was killed by %s" % sig
+    return "error", None
+
+
+class Supervisor:
+    def __init__(self):
+        self.session = None  # (pid, pidfd, call_w, res_r, collector, req)
+
+    def serve(self):
+        while True:
+            req = read_frame(REQ_FD)
+            if req is None:
+                return
+            op = req.get("op")
+            try:
+                if op == "run":
+                    reply = self.run(req)
+                elif op == "open":
+                    reply = self.open(req)
+                elif op == "call":
+                    reply = self.call(req)
+                elif op == "ping":
+                    reply = {"pong": True}
+                else:
+                    reply = {"status": "sandbox_error", "reason": "unknown op %r" % (op,)}
+            except Exception as e:  # noqa: BLE001 - report, keep serving
+                reply = {"status": "sandbox_error", "reason": "supervisor: %s: %s" % (type(e).__name__, e)}
+            reply["id"] = req.get("id")
+            write_frame(REP_FD, reply)
+
+    def spawn(self, req, target):
+        limits = req.get("limits") or {}
+        out_r, out_w = nonblocking_pipe()
+        err_r, err_w = nonblocking_pipe()
+        res_r, res_w = nonblocking_pipe()
+        call_r = call_w = None
+        if target == "session":
+            call_r, call_w = os.pipe()
+        flush_std()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                keep = {1, 2, res_w} | ({call_r} if call_r is not None else set())
+                # Move the kept descriptors out of the way of 0..2 before dup2 replaces them.
+                enter_child(req.get("stdin"), out_w, err_w, sorted(k for k in keep if k > 2), limits)
+                os.set_blocking(res_w, True)
+                if target == "run":
+                    child_run(req, res_w)
+                else:
+                    session_child(req, call_r, res_w)
+            finally:
+                os._exit(70)
+        for fd in (out_w, err_w, res_w):
+            os.close(fd)
+        if call_r is not None:
+            os.close(call_r)
+        pidfd = os.pidfd_open(pid)
+        return pid, pidfd, Collector(out_r, err_r, int(limits.get("maxOutputBytes", 1 << 20))), res_r, call_w
+
+    def finish(self, pid, pidfd, collector, res_r, call_w, how, t0, limits, frames):
+        if how != "exited":
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            status_rusage = os.wait4(pid, 0)
+        except ChildProcessError:
+            status_rusage = (pid, 9, None)
+        wall_ms = (time.monotonic() - t0) * 1000.0
+        if status_rusage[2] is not None:
+            status, cpu_ms, peak = rusage_of(status_rusage)
+        else:
+            status, cpu_ms, peak = 9, 0.0, 0
+        collector.drain()
+        output = collector.take()
+        for fd in list(collector.fds) + [res_r, pidfd] + ([call_w] if call_w is not None else []):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        fields = exit_fields(status)
+        exception = next((f["exception"] for f in frames if "exception" in f), None)
+        verdict, reason = classify(how, fields, exception, limits)
+        clean = kill_all_others()
+        reply = {"status": verdict, "reason": reason, "wallMs": wall_ms, "cpuMs": cpu_ms, "peakMemoryBytes": peak}
+        reply.update(fields)
+        reply.update(output)
+        if exception:
+            reply["exception"] = exception
+        if not clean:
+            reply["leftovers"] = True
+        return reply
+
+    def run(self, req):
+        limits = req.get("limits") or {}
+        t0 = time.monotonic()
+        pid, pidfd, collector, res_r, _ = self.spawn(req, "run")
+        deadline = t0 + limits.get("wallTimeMs", 10000) / 1000.0
+        how, frames = wait_child(pid, pidfd, collector, res_r, deadline)
+        reply = self.finish(pid, pidfd, collector, res_r, None, how, t0, limits, frames)
+        for path in WRITABLE:
+            wipe(path)
+        return reply
+
+    # -------------------------------------------------------------------------------- sessions
+
+    def open(self, req):
+        """Start the session child and wait until its code has loaded."""
+        self.close_session()
+        limits = req.get("limits") or {}
+        t0 = time.monotonic()
+        pid, pidfd, collector, res_r, call_w = self.spawn(req, "session")
+        deadline = t0 + limits.get("wallTimeMs", 10000) / 1000.0
+        how, frame = self.await_frame(pidfd, collector, res_r, deadline)
+        if how == "frame" and frame.get("loaded"):
+            self.session = {"pid": pid, "pidfd": pidfd, "call_w": call_w, "res_r": res_r,
+                            "collector": collector, "req": req, "buf": bytearray()}
+            reply = {"status": "ok", "reason": None, "wallMs": (time.monotonic() - t0) * 1000.0,
+                     "cpuMs": 0.0, "peakMemoryBytes": 0, "exitCode": None, "signal": None}
+            reply.update(collector.take())
+            return reply
+        frames = [frame] if how == "frame" else []
+        if how == "frame":
+            how = "exited"
+            try:
+                select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
+            except OSError:
+                pass
+        return self.finish(pid, pidfd, collector, res_r, call_w, how, t0, limits, frames)
+
+    def await_frame(self, pidfd, collector, res_r, deadline, buf=None):
+        buf = bytearray() if buf is None else buf
+        watch = [pidfd, res_r, *collector.open]
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout", None
+            r, _, _ = select.select(watch, [], [], left)
+            if res_r in r:
+                buf += drain_fd(res_r)
+                frames = split_frames(buf)
+                if frames:
+                    collector.drain()
+                    return "frame", frames[0]
+            for fd in r:
+                if fd in (pidfd, res_r):
+                    continue
+                collector.feed(fd)
+                if collector.over:
+                    return "output_limit", None
+                if fd not in collector.open and fd in watch:
+                    watch.remove(fd)
+            if pidfd in r:
+                buf += drain_fd(res_r)
+                frames = split_frames(buf)
+                collector.drain()
+                if frames:
+                    return "frame", frames[0]
+                return "exited", None
+
+    def call(self, req):
+        s = self.session
+        if s is None:
+            return {"status": "sandbox_error", "reason": "no session is open"}
+        limits = dict(s["req"].get("limits") or {})
+        timeout_ms = req.get("timeoutMs") or limits.get("wallTimeMs", 10000)
+        limits["wallTimeMs"] = timeout_ms
+        t0 = time.monotonic()
+        cpu0 = child_cpu_ms(s["pid"])
+        body = {k: req[k] for k in ("entry", "args", "kwargs", "exec") if k in req}
+        try:
+            write_frame(s["call_w"], body)
+        except OSError:
+            pass
+        how, frame = self.await_frame(s["pidfd"], s["collector"], s["res_r"], t0 + timeout_ms / 1000.0, s["buf"])
+        if how == "frame" and ("value" in frame or "exception" in frame):
+            wall_ms = (time.monotonic() - t0) * 1000.0
+            reply = {"status": "ok" if "value" in frame else "error", "reason": None, "wallMs": wall_ms,
+                     "cpuMs": max(0.0, child_cpu_ms(s["pid"]) - cpu0), "peakMemoryBytes": child_rss(s["pid"]),
+                     "exitCode": None, "signal": None}
+            if "exception" in frame:
+                reply["exception"] = frame["exception"]
+                if frame["exception"].get("type") == "MemoryError":
+                    reply["status"], reply["reason"] = "memory", "the call ran out of memory (MemoryError)"
+            else:
+                reply["value"] = frame["value"]
+                if "callNs" in frame:
+                    reply["callMs"] = frame["callNs"] / 1e6
+            reply.update(s["collector"].take())
+            return reply
+        # The call hung, crashed the interpreter, flooded output or exited: end this child,
+        # report what happened, and load the code again so the session goes on.
+        if how == "frame":
+            how = "exited"
+            select.select([s["pidfd"]], [], [], 1.0)
+        self.session = None
+        reply = self.finish(s["pid"], s["pidfd"], s["collector"], s["res_r"], s["call_w"], how, t0, limits,
+                            [frame] if frame else [])
+        for path in WRITABLE:
+            wipe(path)
+        restart = self.open(s["req"])
+        reply["restarted"] = restart["status"] == "ok"
+        if not reply["restarted"]:
+            reply["restartError"] = restart.get("reason") or restart.get("status")
+        return reply
+
+    def close_session(self):
+        if self.session is not None:
+            kill_all_others()
+            for key in ("pidfd", "call_w", "res_r"):
+                try:
+                    os.close(self.session[key])
+                except OSError:
+                    pass
+            for fd in self.session["collector"].fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self.session = None
+            for path in WRITABLE:
+                wipe(path)
+
+
+def child_cpu_ms(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(parts[11]) + int(parts[12])) * 1000.0 / ticks
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def child_rss(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def main():
+    harden_self()
+    for name in sys.argv[1:]:
+        if name.startswith("--preload="):
+            for mod in name.split("=", 1)[1].split(","):
+                if mod:
+                    try:
+                        __import__(mod)
+                    except ImportError:
+                        pass
+    gc.collect()
+    gc.freeze()
+    write_frame(REP_FD, {"ready": True, "python": sys.version.split()[0], "pid": os.getpid()})
+    Supervisor().serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+import { CrucibleError } from "../errors.ts";
+import { bwrapArgv, type BwrapSpec } from "./bwrap.ts";
+import { SandboxCgroup } from "./cgroup.ts";
+import type { HostFacts } from "./host.ts";
+import { compileSeccompFilter } from "./seccomp.ts";
+
+/** Descriptor numbers inside the sandbox: requests in, replies out, the seccomp filter for bwrap. */
+export const REQUEST_FD = 3;
+export const REPLY_FD = 4;
+const SECCOMP_FD = 5;
+
+const SECCOMP = compileSeccompFilter();
+
+/**
+ * Joins the sandbox's cgroups and sets rlimits before bwrap starts, so no process of the sandbox
+ * ever runs outside its limits. Arguments: count, procs files…, rlimit flag/value pairs…, `--`,
+ * the command.
+ */
+const WRAPPER = [
+  'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 97; shift; n=$((n-1)); done',
+  'while [ "$1" != -- ]; do ulimit "$1" "$2" || exit 98; shift 2; done; shift',
+  'exec "$@"',
+].join("\n");
+
+/** Kernel rlimits set on the whole sandbox before it starts (used where a harness cannot set its own). */
+export interface SandboxRlimits {
+  readonly cpuSeconds?: number;
+  readonly fileBytes?: number;
+  readonly openFiles?: number;
+}
+
+export interface LaunchOptions {
+  readonly host: HostFacts;
+  readonly spec: Omit<BwrapSpec, "seccompFd" | "systemBinds" | "systemSymlinks">;
+  /** Create a cgroup capping processes (and later memory) for this sandbox. */
+  readonly maxProcesses: number | null;
+  readonly rlimits?: SandboxRlimits;
+}
+
+/** A running sandbox: a bwrap process group, its pipes, and its cgroup if any. */
+export class SandboxProcess {
+  readonly child: ChildProcess;
+  readonly cgroup: SandboxCgroup | null;
+  readonly requests: Writable;
+  readonly replies: Readable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Resolves when the bwrap process has exited and its pipes are closed. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private dead = false;
+
+  constructor(options: LaunchOptions) {
+    const { host } = options;
+    if (!host.bwrapPath) {
+      throw new CrucibleError(
+        "sandbox_unavailable",
+        "bubblewrap (bwrap) is not installed; install it (Debian/Ubuntu: apt-get install bubblewrap) or run `crucible doctor`",
+      );
+    }
+    this.cgroup = host.cgroups && options.maxProcesses !== null ? new SandboxCgroup(host.cgroups, options.maxProcesses) : null;
+    const argv = bwrapArgv({
+      ...options.spec,
+      systemBinds: host.systemBinds,
+      systemSymlinks: host.systemSymlinks,
+      seccompFd: SECCOMP_FD,
+    });
+    const limits: string[] = [];
+    const r = options.rlimits ?? {};
+    if (r.cpuSeconds !== undefined) limits.push("-t", String(r.cpuSeconds));
+    // dash counts -f in 512-byte blocks.
+    if (r.fileBytes !== undefined) limits.push("-f", String(Math.max(0, Math.floor(r.fileBytes / 512))));
+    if (r.openFiles !== undefined) limits.push("-n", String(r.openFiles));
+    const procs = this.cgroup?.procsFiles ?? [];
+    const useWrapper = procs.length > 0 || limits.length > 0;
+    const file = useWrapper ? "/bin/sh" : host.bwrapPath;
+    const args = useWrapper ? ["-c", WRAPPER, "sh", String(procs.length), ...procs, ...limits, "--", host.bwrapPath, ...argv] : argv;
+    try {
+      this.child = spawn(file, args, {
+        stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe"],
+        detached: true,
+        shell: false,
+        env: { PATH: "/usr/bin:/bin" },
+      });
+    } catch (cause) {
+      this.cgroup?.remove();
+      throw new CrucibleError("sandbox_unavailable", "could not start bubblewrap", { cause });
+    }
+    const stdio = this.child.stdio;
+    this.requests = stdio[REQUEST_FD] as Writable;
+    this.replies = stdio[REPLY_FD] as Readable;
+    this.stdout = stdio[1] as Readable;
+    this.stderr = stdio[2] as Readable;
+    const seccomp = stdio[SECCOMP_FD] as Writable;
+    seccomp.on("error", () => {});
+    seccomp.end(SECCOMP);
+    this.requests.on("error", () => {});
+    this.exited = new Promise((resolve) => {
+      this.child.once("error", () => resolve({ code: null, signal: null }));
+      this.child.once("close", (code, signal) => {
+        this.dead = true;
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return !this.dead && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGKILL for the whole process group and everything in the cgroup; waits for the exit. */
+  async kill(): Promise<void> {
+    const pid = this.child.pid;
+    if (pid !== undefined && this.alive) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    this.cgroup?.killAll();
+    await this.exited;
+  }
+
+  /** Kills and removes the cgroup. */
+  async dispose(): Promise<void> {
+    await this.kill();
+    this.cgroup?.remove();
+  }
+}
