@@ -24,7 +24,12 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
-    files: ["eslint.config.js", "vitest.config.ts"],
+    files: ["eslint.config.js", "vitest.config.ts", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Guest code runs inside the sandbox in plain JavaScript (see harness.mjs for why).
+    files: ["src/sandbox/guest/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", Buffer: "readonly", globalThis: "readonly" } },
   },
 );

@@ -58,6 +58,6 @@ case "${1:-}" in
     exec npx vitest run "$@"
     ;;
   *)
-    exec node src/cli/main.ts "${@:-demo}"
+    exec node --disable-warning=ExperimentalWarning src/cli/main.ts "${@:-demo}"
     ;;
 esac

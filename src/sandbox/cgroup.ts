@@ -12,6 +12,8 @@ export interface CgroupSupport {
   /** Directory under which this process may create groups, per controller. */
   readonly memoryParent: string;
   readonly pidsParent: string;
+  /** cgroup v1 cpuacct directory (v2 keeps CPU time in the memory group's cpu.stat), if any. */
+  readonly cpuParent: string | null;
 }
 
 /** Finds writable memory and pids controllers for this process; `null` when there are none. */
@@ -38,7 +40,8 @@ export function detectCgroups(procSelfCgroup = "/proc/self/cgroup", mounts = "/p
   const memory = v1("memory");
   const pids = v1("pids");
   if (memory && pids && probeWritable(memory) && probeWritable(pids)) {
-    return { version: 1, memoryParent: memory, pidsParent: pids };
+    const cpu = v1("cpuacct");
+    return { version: 1, memoryParent: memory, pidsParent: pids, cpuParent: cpu && probeWritable(cpu) ? cpu : null };
   }
   const unifiedLine = lines.find((l) => l.startsWith("0::"));
   const unifiedMount = mountLines.find((m) => m.split(" - ")[1]?.startsWith("cgroup2 "));
@@ -47,7 +50,7 @@ export function detectCgroups(procSelfCgroup = "/proc/self/cgroup", mounts = "/p
     try {
       const delegated = readFileSync(join(dir, "cgroup.subtree_control"), "utf8").split(/\s+/);
       if (delegated.includes("memory") && delegated.includes("pids") && probeWritable(dir)) {
-        return { version: 2, memoryParent: dir, pidsParent: dir };
+        return { version: 2, memoryParent: dir, pidsParent: dir, cpuParent: null };
       }
     } catch {
       // not delegated
@@ -75,16 +78,19 @@ export class SandboxCgroup {
   readonly dirs: readonly string[];
   private readonly memoryDir: string;
   private readonly pidsDir: string;
+  private readonly cpuDir: string | null;
 
   constructor(support: CgroupSupport, maxProcesses: number) {
     this.support = support;
     const name = `crucible-${process.pid}-${++counter}`;
     this.memoryDir = join(support.memoryParent, name);
     this.pidsDir = join(support.pidsParent, name);
-    this.dirs = support.version === 1 ? [this.memoryDir, this.pidsDir] : [this.memoryDir];
+    this.cpuDir = support.cpuParent ? join(support.cpuParent, name) : null;
+    this.dirs =
+      support.version === 1 ? [this.memoryDir, this.pidsDir, ...(this.cpuDir ? [this.cpuDir] : [])] : [this.memoryDir];
     for (const dir of this.dirs) mkdirSync(dir);
     try {
-      this.write(this.pidsDir, "pids.max", String(maxProcesses));
+      this.setMaxProcesses(maxProcesses);
       if (support.version === 1) this.write(this.memoryDir, "memory.swappiness", "0");
     } catch (error) {
       this.remove();
@@ -97,17 +103,20 @@ export class SandboxCgroup {
     return this.dirs.map((d) => join(d, "cgroup.procs"));
   }
 
+  /** Caps processes plus threads in the sandbox. */
+  setMaxProcesses(count: number): void {
+    this.write(this.pidsDir, "pids.max", String(count));
+  }
+
   /** Caps memory (no swap) for everything in the sandbox. */
   setMemoryLimit(bytes: number): void {
     if (this.support.version === 1) {
+      // v1 insists on limit <= memsw.limit at every moment: raise memsw first, lower it last.
+      const memsw = existsSync(join(this.memoryDir, "memory.memsw.limit_in_bytes"));
+      const raising = bytes > this.readNumber(this.memoryDir, "memory.limit_in_bytes");
+      if (memsw && raising) this.write(this.memoryDir, "memory.memsw.limit_in_bytes", String(bytes));
       this.write(this.memoryDir, "memory.limit_in_bytes", String(bytes));
-      if (existsSync(join(this.memoryDir, "memory.memsw.limit_in_bytes"))) {
-        try {
-          this.write(this.memoryDir, "memory.memsw.limit_in_bytes", String(bytes));
-        } catch {
-          // swap accounting off: no swap to cap
-        }
-      }
+      if (memsw && !raising) this.write(this.memoryDir, "memory.memsw.limit_in_bytes", String(bytes));
     } else {
       this.write(this.memoryDir, "memory.max", String(bytes));
       this.write(this.memoryDir, "memory.swap.max", "0");
@@ -129,6 +138,20 @@ export class SandboxCgroup {
     } catch {
       // older v2 kernels cannot reset memory.peak
     }
+  }
+
+  /** CPU time used by everything in the group so far, in ms. */
+  cpuMs(): number {
+    if (this.support.version === 2) {
+      try {
+        const text = readFileSync(join(this.memoryDir, "cpu.stat"), "utf8");
+        const match = /^usage_usec (\d+)$/m.exec(text);
+        return match ? Number(match[1]) / 1000 : 0;
+      } catch {
+        return 0;
+      }
+    }
+    return this.cpuDir ? this.readNumber(this.cpuDir, "cpuacct.usage") / 1e6 : 0;
   }
 
   /** How many times the kernel's OOM killer fired in this group. */

@@ -87,7 +87,7 @@ export class SandboxProcess {
       this.cgroup?.remove();
       throw new CrucibleError("sandbox_unavailable", "could not start bubblewrap", { cause });
     }
-    const stdio = this.child.stdio;
+    const stdio = this.child.stdio as unknown as (Readable | Writable)[];
     this.requests = stdio[REQUEST_FD] as Writable;
     this.replies = stdio[REPLY_FD] as Readable;
     this.stdout = stdio[1] as Readable;

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { CrucibleError } from "../errors.ts";
 import { baseGuestEnv, GUEST_HARNESS_DIR } from "./bwrap.ts";
-import { decode, decodeException } from "./guest/codec.ts";
+import { decode, decodeException } from "./guest/codec.mjs";
 import { encodeFrame, FrameReader } from "./frames.ts";
 import type { HostFacts } from "./host.ts";
 import { SandboxProcess } from "./launch.ts";
@@ -48,6 +48,7 @@ export class PythonWorker {
   private nextId = 1;
   private baselineBytes = 0;
   private memoryLimitFor = -1;
+  private processLimitFor = -1;
   private broken: string | null = null;
   private ready: Promise<void>;
 
@@ -192,6 +193,10 @@ export class PythonWorker {
       cgroup.setMemoryLimit(this.baselineBytes + limits.memoryBytes);
       this.memoryLimitFor = limits.memoryBytes;
     }
+    if (cgroup && this.processLimitFor !== limits.maxProcesses) {
+      cgroup.setMaxProcesses(limits.maxProcesses + OWN_PROCESSES);
+      this.processLimitFor = limits.maxProcesses;
+    }
     if (cgroup) cgroup.resetPeak();
     const oomBefore = cgroup?.oomKills() ?? 0;
     const id = this.nextId++;
@@ -221,7 +226,13 @@ export class PythonWorker {
         reject: (e) => {
           clearTimeout(backstop);
           signal?.removeEventListener("abort", onAbort);
-          reject(signal?.aborted ? new CrucibleError("aborted", "the run was cancelled and its sandbox killed", { cause: e }) : e);
+          reject(
+            signal?.aborted
+              ? new CrucibleError("aborted", "the run was cancelled and its sandbox killed", { cause: e })
+              : e instanceof Error
+                ? e
+                : new CrucibleError("closed", String(e)),
+          );
         },
       };
       this.proc.requests.write(encodeFrame({ ...body, id }));
@@ -257,8 +268,14 @@ export class PythonWorker {
   private toVerdict(reply: Record<string, unknown>): Verdict {
     const status = reply["status"];
     if (typeof status !== "string") return sandboxError("the supervisor sent a reply without a status");
-    const num = (k: string) => (typeof reply[k] === "number" ? (reply[k] as number) : 0);
-    const str = (k: string) => (typeof reply[k] === "string" ? (reply[k] as string) : "");
+    const num = (k: string): number => {
+      const v = reply[k];
+      return typeof v === "number" ? v : 0;
+    };
+    const str = (k: string): string => {
+      const v = reply[k];
+      return typeof v === "string" ? v : "";
+    };
     const verdict: Verdict = {
       status: status as VerdictStatus,
       reason: typeof reply["reason"] === "string" ? reply["reason"] : null,

@@ -1,4 +1,4 @@
-import type { GuestException } from "./guest/codec.ts";
+import type { GuestException } from "./guest/codec.mjs";
 
 /** How a run ended. Every run ends in one of these; none is thrown. */
 export type VerdictStatus =

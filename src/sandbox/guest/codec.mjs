@@ -6,7 +6,9 @@
  * `tuple`, `set`, `frozenset`, `bytes` (base64), `int` (decimal text), `float` (`nan`, `inf`,
  * `-inf`, `-0.0`, or an integral float such as `1.0`), `dict` (key/value pairs, for non-string keys
  * or a literal `$t` key), `exc` (type, message, traceback) and `repr` (a value with no JSON form,
- * shown by its repr). The Python side is `codec.py`; this file also runs inside the JS guest.
+ * shown by its repr). The Python side is `codec.py`. Plain JavaScript because it also runs inside
+ * the JS guest, where loading the TypeScript stripper would cost every run ~45 ms; the host's
+ * types are in `codec.d.mts`.
  *
  * On the host: Python ints become numbers when safe and bigints otherwise (a bigint always goes
  * back as an int); floats become numbers, so an integral Python float such as 2.0 arrives as 2 and
@@ -16,20 +18,17 @@
  */
 
 export class Tuple {
-  readonly items: readonly unknown[];
-  constructor(items: readonly unknown[]) {
+  /** @param {readonly unknown[]} items */
+  constructor(items) {
     this.items = Object.freeze([...items]);
   }
 }
 
-export class FrozenSet<T = unknown> extends Set<T> {}
+export class FrozenSet extends Set {}
 
 /** An exception raised by guest code, as data. */
 export class GuestException {
-  readonly type: string;
-  readonly message: string;
-  readonly traceback: string;
-  constructor(type: string, message: string, traceback = "") {
+  constructor(type, message, traceback = "") {
     this.type = type;
     this.message = message;
     this.traceback = traceback;
@@ -38,23 +37,20 @@ export class GuestException {
 
 /** A guest value with no JSON form (a function, a class instance), carried by its repr. */
 export class Opaque {
-  readonly repr: string;
-  constructor(repr: string) {
+  constructor(repr) {
     this.repr = repr;
   }
 }
 
-export type Wire = null | boolean | number | string | Wire[] | { [key: string]: Wire };
-
 const MAX_DEPTH = 200;
 const SAFE = Number.MAX_SAFE_INTEGER;
 
-class CodecError extends Error {
-  override readonly name = "CodecError";
+export class CodecError extends Error {
+  name = "CodecError";
 }
 
 /** Encodes a host value for the guest. Throws on cycles, nesting past 200 levels, and functions. */
-export function encode(value: unknown, depth = 0): Wire {
+export function encode(value, depth = 0) {
   if (depth > MAX_DEPTH) throw new CodecError(`value nests deeper than ${MAX_DEPTH} levels`);
   const d = depth + 1;
   if (value === null || value === undefined) return null;
@@ -85,12 +81,12 @@ export function encode(value: unknown, depth = 0): Wire {
   if (value instanceof GuestException) return { $t: "exc", v: { type: value.type, message: value.message, traceback: value.traceback } };
   if (value instanceof Error) return { $t: "exc", v: { type: value.name, message: value.message, traceback: value.stack ?? "" } };
   if (value instanceof Opaque) return { $t: "repr", v: value.repr };
-  const out: { [key: string]: Wire } = {};
+  const out = {};
   const keys = Object.keys(value);
   if (keys.includes("$t")) {
-    return { $t: "dict", v: keys.map((k) => [k, encode((value as Record<string, unknown>)[k], d)]) };
+    return { $t: "dict", v: keys.map((k) => [k, encode(value[k], d)]) };
   }
-  for (const k of keys) define(out, k, encode((value as Record<string, unknown>)[k], d));
+  for (const k of keys) define(out, k, encode(value[k], d));
   return out;
 }
 
@@ -98,14 +94,14 @@ export function encode(value: unknown, depth = 0): Wire {
  * Decodes a value that came from the guest. Throws on unknown tags and malformed tagged objects:
  * guest output is hostile input, and a value that does not decode is a protocol breach.
  */
-export function decode(wire: unknown, depth = 0): unknown {
+export function decode(wire, depth = 0) {
   if (depth > MAX_DEPTH) throw new CodecError(`value nests deeper than ${MAX_DEPTH} levels`);
   const d = depth + 1;
   if (wire === null || typeof wire !== "object") return wire;
   if (Array.isArray(wire)) return wire.map((x) => decode(x, d));
-  const obj = wire as Record<string, unknown>;
+  const obj = wire;
   if (!Object.hasOwn(obj, "$t")) {
-    const out: Record<string, unknown> = {};
+    const out = {};
     for (const k of Object.keys(obj)) define(out, k, decode(obj[k], d));
     return out;
   }
@@ -135,7 +131,7 @@ export function decode(wire: unknown, depth = 0): unknown {
       return n;
     }
     case "dict": {
-      const m = new Map<unknown, unknown>();
+      const m = new Map();
       for (const pair of list(v, tag)) {
         if (!Array.isArray(pair) || pair.length !== 2) throw new CodecError("malformed dict pair");
         m.set(decode(pair[0], d), decode(pair[1], d));
@@ -144,7 +140,7 @@ export function decode(wire: unknown, depth = 0): unknown {
     }
     case "exc": {
       if (v === null || typeof v !== "object") throw new CodecError("malformed exception");
-      const e = v as Record<string, unknown>;
+      const e = v;
       return new GuestException(String(e["type"] ?? "Exception"), String(e["message"] ?? ""), String(e["traceback"] ?? ""));
     }
     case "repr":
@@ -155,34 +151,33 @@ export function decode(wire: unknown, depth = 0): unknown {
 }
 
 /** Decodes a guest exception object (the `exception` field of a verdict frame). */
-export function decodeException(wire: unknown): GuestException {
-  const value = decode({ $t: "exc", v: wire });
-  return value as GuestException;
+export function decodeException(wire) {
+  return decode({ $t: "exc", v: wire });
 }
 
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
+function define(target, key, value) {
   // Never assign: a key named "__proto__" must stay data, not become the prototype.
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function list(v: unknown, tag: string): unknown[] {
+function list(v, tag) {
   if (!Array.isArray(v)) throw new CodecError(`malformed ${tag}`);
   return v;
 }
 
-function text(v: unknown, tag: string): string {
+function text(v, tag) {
   if (typeof v !== "string") throw new CodecError(`malformed ${tag}`);
   return v;
 }
 
-function allStringKeys(m: Map<unknown, unknown>): boolean {
+function allStringKeys(m) {
   // A literal "$t" key was what forced the pair form; anything else non-string stays a Map.
   for (const k of m.keys()) if (typeof k !== "string") return false;
   return m.size > 0 && m.has("$t");
 }
 
-function mapToObject(m: Map<unknown, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of m) define(out, k as string, v);
+function mapToObject(m) {
+  const out = {};
+  for (const [k, v] of m) define(out, k, v);
   return out;
 }

@@ -1,0 +1,27 @@
+/** Types for codec.mjs (tagged JSON between host and guest); see that file for the format. */
+export type Wire = null | boolean | number | string | Wire[] | { [key: string]: Wire };
+
+export declare class Tuple {
+  readonly items: readonly unknown[];
+  constructor(items: readonly unknown[]);
+}
+export declare class FrozenSet<T = unknown> extends Set<T> {}
+/** An exception raised by guest code, as data. */
+export declare class GuestException {
+  readonly type: string;
+  readonly message: string;
+  readonly traceback: string;
+  constructor(type: string, message: string, traceback?: string);
+}
+/** A guest value with no JSON form (a function, a class instance), carried by its repr. */
+export declare class Opaque {
+  readonly repr: string;
+  constructor(repr: string);
+}
+export declare class CodecError extends Error {}
+/** Encodes a host value for the guest. Throws CodecError on nesting past 200 levels and on functions/symbols. */
+export declare function encode(value: unknown, depth?: number): Wire;
+/** Decodes a guest value. Throws CodecError on unknown tags and malformed tagged objects. */
+export declare function decode(wire: unknown, depth?: number): unknown;
+/** Decodes the `exception` field of a guest frame. */
+export declare function decodeException(wire: unknown): GuestException;

@@ -1,0 +1,163 @@
+/**
+ * The JavaScript harness that runs inside the sandbox, as PID 1 of its pid namespace. The host
+ * pre-spawns it; it reports ready and waits for one request on fd 3 before any guest code exists,
+ * so the cost of starting Node is paid ahead of time. `run` executes one program as an ES module
+ * and exits; `open` loads code once as a classic script (so its top-level functions can be called
+ * by name) and then answers `call`s on fd 3 until the host closes it. Replies go to fd 4 as
+ * length-prefixed JSON frames. TypeScript arrives here already stripped of its types by the host,
+ * so no run pays for loading the stripper. Plain JavaScript for the same reason.
+ *
+ * The verdict (exit status, times, memory, limits) is decided by the host from outside; what this
+ * harness reports is only what the guest produced: a returned value or an exception.
+ */
+import { createReadStream, readSync, writeFileSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { runInThisContext } from "node:vm";
+import { decode, encode } from "./codec.mjs";
+
+const REQUEST_FD = 3;
+const REPLY_FD = 4;
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function readExact(n) {
+  const buf = Buffer.alloc(n);
+  let off = 0;
+  while (off < n) {
+    let got;
+    try {
+      got = readSync(REQUEST_FD, buf, off, n - off, null);
+    } catch (error) {
+      if (error.code === "EAGAIN") continue;
+      throw error;
+    }
+    if (got === 0) return null;
+    off += got;
+  }
+  return buf;
+}
+
+function readFrame() {
+  const head = readExact(4);
+  if (!head) return null;
+  const body = readExact(head.readUInt32BE(0));
+  return body ? JSON.parse(body.toString("utf8")) : null;
+}
+
+function writeFrame(value) {
+  const body = Buffer.from(JSON.stringify(value), "utf8");
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(body.length, 0);
+  const data = Buffer.concat([head, body]);
+  let off = 0;
+  while (off < data.length) off += writeSync(REPLY_FD, data, off);
+}
+
+function exceptionOf(error) {
+  if (error instanceof Error) {
+    return { type: error.name, message: String(error.message), traceback: String(error.stack ?? "").slice(-20_000) };
+  }
+  let message;
+  try {
+    message = String(error);
+  } catch {
+    message = "<unprintable>";
+  }
+  return { type: "Thrown", message, traceback: "" };
+}
+
+let reported = false;
+function reportFatal(error) {
+  if (!reported) {
+    reported = true;
+    try {
+      writeFrame({ exception: exceptionOf(error) });
+    } catch {
+      // the host still sees the exit status
+    }
+  }
+  try {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? String(error)) : String(error)}\n`);
+  } catch {
+    // nothing more to do
+  }
+  process.exit(1);
+}
+
+async function runProgram(req) {
+  const file = "/tmp/main.mjs";
+  writeFileSync(file, req.code ?? "");
+  process.argv = [process.argv[0] ?? "node", file, ...(req.argv ?? [])];
+  globalThis.require = createRequire(file);
+  await import(pathToFileURL(file).href);
+}
+
+async function serveSession(first) {
+  globalThis.require = createRequire("/tmp/main.js");
+  try {
+    runInThisContext(first.code ?? "", { filename: first.filename ?? "main.js" });
+  } catch (error) {
+    writeFrame({ exception: exceptionOf(error) });
+    process.exit(1);
+  }
+  writeFrame({ loaded: true });
+  const input = createReadStream("", { fd: REQUEST_FD, highWaterMark: 1 << 16 });
+  let buf = Buffer.alloc(0);
+  let queue = Promise.resolve();
+  input.on("data", (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+      const n = buf.readUInt32BE(0);
+      const req = JSON.parse(buf.subarray(4, 4 + n).toString("utf8"));
+      buf = buf.subarray(4 + n);
+      queue = queue.then(() => answer(req));
+    }
+  });
+  input.on("end", () => process.exit(0));
+}
+
+async function answer(req) {
+  try {
+    if (typeof req.exec === "string") {
+      runInThisContext(req.exec, { filename: "cell" });
+      writeFrame({ value: null });
+      return;
+    }
+    const entry = req.entry ?? "";
+    if (!IDENTIFIER.test(entry)) throw new TypeError(`${JSON.stringify(entry)} is not an identifier`);
+    let fn;
+    try {
+      // Evaluating the bare identifier finds top-level functions, classes, const and let alike.
+      fn = runInThisContext(entry);
+    } catch {
+      fn = undefined;
+    }
+    if (typeof fn !== "function") throw new ReferenceError(`no function named ${entry} was defined by the loaded code`);
+    const args = Array.isArray(req.args) ? decode(req.args) : [];
+    const t0 = process.hrtime.bigint();
+    const value = await fn(...args);
+    const callNs = Number(process.hrtime.bigint() - t0);
+    writeFrame({ value: encode(value), callNs });
+  } catch (error) {
+    writeFrame({ exception: exceptionOf(error) });
+  }
+}
+
+async function main() {
+  writeFrame({ ready: true, node: process.versions.node });
+  const req = readFrame();
+  if (!req) process.exit(0);
+  process.chdir("/tmp");
+  process.on("uncaughtException", reportFatal);
+  process.on("unhandledRejection", reportFatal);
+  if (req.op === "run") {
+    await runProgram(req);
+  } else if (req.op === "open") {
+    await serveSession(req);
+  } else {
+    writeFrame({ exception: { type: "ProtocolError", message: `unknown op ${req.op}`, traceback: "" } });
+    process.exit(2);
+  }
+}
+
+main().catch(reportFatal);
