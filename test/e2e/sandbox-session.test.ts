@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isCrucibleError } from "../../src/errors.ts";
+import { Tuple } from "../../src/sandbox/guest/codec.mjs";
+import { createSandbox, type Sandbox } from "../../src/sandbox/index.ts";
+
+let sandbox: Sandbox;
+beforeAll(() => {
+  sandbox = createSandbox({ poolSize: 2, maxSessions: 3 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+const PY = `
+counter = 0
+
+def add(a, b=0):
+    return a + b
+
+def bump():
+    global counter
+    counter += 1
+    return counter
+
+def pair(x):
+    print("pairing", x)
+    return (x, x)
+
+def spin():
+    while True:
+        pass
+
+def crash():
+    import os
+    os._exit(9)
+`;
+
+describe("Python sessions", () => {
+  it("should load code once and answer many calls, keeping state between them", async () => {
+    const s = await sandbox.session({ language: "python", code: PY });
+    try {
+      expect(s.loaded.status).toBe("ok");
+      expect((await s.call("add", [2, 3])).value).toBe(5);
+      expect((await s.call("add", [2], { kwargs: { b: 40 } })).value).toBe(42);
+      expect((await s.call("bump")).value).toBe(1);
+      expect((await s.call("bump")).value).toBe(2);
+      const p = await s.call("pair", ["x"]);
+      expect(p.value).toEqual(new Tuple(["x", "x"]));
+      expect(p.stdout).toBe("pairing x\n");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("should restart the interpreter after a call that hangs, and go on", async () => {
+    const s = await sandbox.session({ language: "python", code: PY });
+    try {
+      await s.call("bump");
+      const hung = await s.call("spin", [], { timeoutMs: 500 });
+      expect(hung.status).toBe("timeout");
+      expect(hung.restarted).toBe(true);
+      const crashed = await s.call("crash");
+      expect(crashed.status).toBe("error");
+      expect(crashed.exitCode).toBe(9);
+      expect(crashed.restarted).toBe(true);
+      // State began again with the reload.
+      expect((await s.call("bump")).value).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("should report a guest exception in a call as an error verdict and keep the session", async () => {
+    const s = await sandbox.session({ language: "python", code: PY });
+    try {
+      const bad = await s.call("add", [1, "a"]);
+      expect(bad.status).toBe("error");
+      expect(bad.exception?.type).toBe("TypeError");
+      const missing = await s.call("nope");
+      expect(missing.exception?.type).toBe("NameError");
+      expect((await s.call("add", [1, 1])).value).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("should execute cells in the session namespace (multi-turn code execution)", async () => {
+    const s = await sandbox.session({ language: "python", code: "" });
+    try {
+      expect((await s.exec("import math\nx = math.factorial(5)")).status).toBe("ok");
+      const printed = await s.exec("print(x + 1)");
+      expect(printed.stdout).toBe("121\n");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("should report code that fails to load, and answer every call with that failure", async () => {
+    const s = await sandbox.session({ language: "python", code: "raise ImportError('nope')" });
+    try {
+      expect(s.loaded.status).toBe("error");
+      expect(s.loaded.exception?.type).toBe("ImportError");
+      expect((await s.call("anything")).status).toBe("error");
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("JavaScript and TypeScript sessions", () => {
+  it("should call top-level functions of TypeScript code by name and keep state", async () => {
+    const code = "let n = 0;\nfunction bump(by: number): number { n += by; return n; }\nconst twice = (s: string) => s + s;";
+    const s = await sandbox.session({ language: "typescript", code });
+    try {
+      expect(s.loaded.status).toBe("ok");
+      expect((await s.call("bump", [2])).value).toBe(2);
+      expect((await s.call("bump", [3])).value).toBe(5);
+      expect((await s.call("twice", ["ab"])).value).toBe("abab");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("should restart a JavaScript session after a call that hangs", async () => {
+    const s = await sandbox.session({ language: "javascript", code: "let n = 0; function bump() { return ++n; } function spin() { for (;;); }" });
+    try {
+      await s.call("bump");
+      const hung = await s.call("spin", [], { timeoutMs: 500 });
+      expect(hung.status).toBe("timeout");
+      expect(hung.restarted).toBe(true);
+      expect((await s.call("bump")).value).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("should await async functions and report thrown errors as data", async () => {
+    const s = await sandbox.session({ language: "javascript", code: "async function later(x) { return x * 2; }\nfunction boom() { throw new TypeError('bad'); }" });
+    try {
+      expect((await s.call("later", [21])).value).toBe(42);
+      const boom = await s.call("boom");
+      expect([boom.status, boom.exception?.type]).toEqual(["error", "TypeError"]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("should refuse Python keyword arguments in a JavaScript session", async () => {
+    const s = await sandbox.session({ language: "javascript", code: "function f(a) { return a; }" });
+    try {
+      await expect(s.call("f", [], { kwargs: { a: 1 } })).rejects.toSatisfy((e: unknown) => isCrucibleError(e, "invalid_argument"));
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("session limits", () => {
+  it("should answer busy when maxSessions are open, and accept again after one closes", async () => {
+    const open = await Promise.all([0, 1, 2].map(() => sandbox.session({ language: "python", code: "" })));
+    await expect(sandbox.session({ language: "python", code: "" })).rejects.toSatisfy((e: unknown) => isCrucibleError(e, "busy"));
+    await open[0]!.close();
+    const again = await sandbox.session({ language: "python", code: "" });
+    await Promise.all([again, ...open.slice(1)].map((s) => s.close()));
+  });
+
+  it("should reject calls on a closed session", async () => {
+    const s = await sandbox.session({ language: "python", code: "def f():\n    return 1" });
+    await s.close();
+    await expect(s.call("f")).rejects.toSatisfy((e: unknown) => isCrucibleError(e, "closed"));
+  });
+
+  it("should reject an entry that is not an identifier before sending anything", async () => {
+    const s = await sandbox.session({ language: "python", code: "" });
+    try {
+      await expect(s.call("os.system('x')")).rejects.toSatisfy((e: unknown) => isCrucibleError(e, "invalid_argument"));
+    } finally {
+      await s.close();
+    }
+  });
+});
