@@ -97,8 +97,8 @@ function program(): Command {
       else {
         for (const c of report.checks) {
           const mark = c.ok ? "ok  " : c.warning ? "warn" : "FAIL";
-          process.stdout.write(`${mark} ${c.name.padEnd(16)} ${c.detail}\n`);
-          if (!c.ok && c.fix) process.stdout.write(`     ${"".padEnd(16)} fix: ${c.fix}\n`);
+          process.stdout.write(`${mark} ${c.name.padEnd(22)} ${c.detail}\n`);
+          if (!c.ok && c.fix) process.stdout.write(`     ${"".padEnd(22)} fix: ${c.fix}\n`);
         }
         process.stdout.write(report.ok ? "the sandbox can run here\n" : "the sandbox cannot run here: fix the FAIL lines above\n");
       }

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { discoverHost, type HostOptions } from "./host.ts";
+import { timingChecks } from "./host-checks.ts";
 import { createSandbox } from "./sandbox.ts";
 
 const run = promisify(execFile);
@@ -24,7 +25,8 @@ export interface DoctorReport {
 /**
  * Checks the host the way isolate's check-environment does: bubblewrap present and able to make a
  * sandbox (user namespaces, seccomp), which cgroup controllers are writable, the interpreters and
- * their versions, and a real run in each language. `ok` is false when a sandbox cannot run at all.
+ * their versions, a real run in each language, and the settings that make timings noisy
+ * (`timingChecks`). `ok` is false when a sandbox cannot run at all; warnings do not clear it.
  */
 export async function runDoctor(options: HostOptions = {}, signal?: AbortSignal): Promise<DoctorReport> {
   const host = discoverHost(options);
@@ -96,6 +98,7 @@ export async function runDoctor(options: HostOptions = {}, signal?: AbortSignal)
       await sandbox?.close();
     }
   }
+  checks.push(...(await timingChecks()));
   return { ok: checks.every((c) => c.ok || c.warning === true), checks };
 }
 
