@@ -34,3 +34,8 @@ export class CrucibleError extends Error {
 export function isCrucibleError(error: unknown, code?: CrucibleErrorCode): error is CrucibleError {
   return error instanceof CrucibleError && (code === undefined || error.code === code);
 }
+
+/** Throws `aborted` (keeping the signal's reason as the cause) when `signal` has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, what = "the operation"): void {
+  if (signal?.aborted) throw new CrucibleError("aborted", `${what} was cancelled`, { cause: signal.reason });
+}

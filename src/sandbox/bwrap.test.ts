@@ -172,7 +172,7 @@ describe("bwrapArgv", () => {
       expect(argv).not.toContain(flag);
     }
     // Every host path that is mounted at all is mounted read-only.
-    const binds = argv.filter((word) => /bind/.test(word));
+    const binds = argv.filter((word) => /^--.*bind/.test(word));
     expect(new Set(binds)).toStrictEqual(new Set(["--ro-bind"]));
   });
 

@@ -1,4 +1,4 @@
-import { CrucibleError } from "../errors.ts";
+import { CrucibleError, throwIfAborted } from "../errors.ts";
 
 /**
  * Admits at most `concurrency` holders at once and queues at most `maxQueued` more; a caller past
@@ -21,7 +21,7 @@ export class Gate {
 
   /** Waits for a place; the returned function gives it back (call it exactly once). */
   async acquire(signal?: AbortSignal): Promise<() => void> {
-    signal?.throwIfAborted();
+    throwIfAborted(signal, "waiting for a sandbox");
     if (this.active < this.concurrency) {
       this.active++;
       return this.releaser();

@@ -69,7 +69,8 @@ export function resolveLimits(overrides: unknown = {}, base: Limits = DEFAULT_LI
   if (overrides === null || typeof overrides !== "object" || Array.isArray(overrides)) {
     throw new CrucibleError("invalid_argument", "limits must be an object such as { wallTimeMs: 2000 }");
   }
-  const merged: Record<string, unknown> = { ...base };
+  // A null-prototype object, so a "__proto__" key is a key (and reported unknown), not a prototype.
+  const merged: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, base);
   for (const [key, value] of Object.entries(overrides)) {
     if (value !== undefined) merged[key] = value;
   }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { CrucibleError } from "../errors.ts";
+import { CrucibleError, throwIfAborted } from "../errors.ts";
 import { baseGuestEnv, GUEST_HARNESS_DIR } from "./bwrap.ts";
 import { decode, decodeException } from "./guest/codec.mjs";
 import { encodeFrame, FrameReader } from "./frames.ts";
@@ -187,7 +187,7 @@ export class PythonWorker {
   private async request(body: Record<string, unknown>, limits: Limits, signal?: AbortSignal): Promise<Record<string, unknown>> {
     if (this.broken !== null) throw new CrucibleError("closed", `the Python sandbox is not usable: ${this.broken}`);
     if (this.pending) throw new CrucibleError("busy", "this Python sandbox is already serving a request");
-    signal?.throwIfAborted();
+    throwIfAborted(signal, "the run");
     const cgroup = this.proc.cgroup;
     if (cgroup && this.memoryLimitFor !== limits.memoryBytes) {
       cgroup.setMemoryLimit(this.baselineBytes + limits.memoryBytes);

@@ -287,12 +287,23 @@ class LocalSandbox implements Sandbox {
   }
 }
 
+/** Runs one call at a time, in the order they were made: a session is a single interpreter. */
+class Serial {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task, task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
 class PythonSession implements Session {
   readonly language = "python" as const;
   readonly loaded: Verdict;
   private readonly owner: LocalSandbox;
   private readonly worker: PythonWorker;
   private readonly limits: Limits;
+  private readonly serial = new Serial();
   private closed = false;
 
   private constructor(owner: LocalSandbox, worker: PythonWorker, loaded: Verdict, limits: Limits) {
@@ -314,21 +325,24 @@ class PythonSession implements Session {
   }
 
   async call(entry: string, args: readonly unknown[] = [], options: CallOptions = {}): Promise<CallVerdict> {
-    this.assertUsable();
     checkEntry(entry);
-    if (this.loaded.status !== "ok") return this.loaded;
-    return this.worker.call(
-      { entry, args: encode([...args]), kwargs: encode(options.kwargs ?? {}) },
-      callLimits(this.limits, options.timeoutMs),
-      options.signal,
-    );
+    const body = { entry, args: encode([...args]), kwargs: encode(options.kwargs ?? {}) };
+    const limits = callLimits(this.limits, options.timeoutMs);
+    return this.serial.run(async () => {
+      this.assertUsable();
+      if (this.loaded.status !== "ok") return this.loaded;
+      return this.worker.call(body, limits, options.signal);
+    });
   }
 
   async exec(code: string, options: Omit<CallOptions, "kwargs"> = {}): Promise<CallVerdict> {
-    this.assertUsable();
     checkCode(code, this.limits);
-    if (this.loaded.status !== "ok") return this.loaded;
-    return this.worker.call({ exec: code }, callLimits(this.limits, options.timeoutMs), options.signal);
+    const limits = callLimits(this.limits, options.timeoutMs);
+    return this.serial.run(async () => {
+      this.assertUsable();
+      if (this.loaded.status !== "ok") return this.loaded;
+      return this.worker.call({ exec: code }, limits, options.signal);
+    });
   }
 
   async close(): Promise<void> {
@@ -351,6 +365,7 @@ class NodeSession implements Session {
   private guest: NodeGuest;
   private readonly code: string;
   private readonly limits: Limits;
+  private readonly serial = new Serial();
   private closed = false;
 
   private constructor(owner: LocalSandbox, language: Language, guest: NodeGuest, code: string, loaded: Verdict, limits: Limits) {
@@ -374,22 +389,29 @@ class NodeSession implements Session {
   }
 
   async call(entry: string, args: readonly unknown[] = [], options: CallOptions = {}): Promise<CallVerdict> {
-    this.assertUsable();
     checkEntry(entry);
     if (options.kwargs && Object.keys(options.kwargs).length > 0) {
       throw new CrucibleError("invalid_argument", "keyword arguments are a Python feature; pass JavaScript arguments positionally");
     }
-    if (this.loaded.status !== "ok") return this.loaded;
-    return this.afterCall(await this.guest.call({ entry, args: encode([...args]) }, callLimits(this.limits, options.timeoutMs), options.signal));
+    const body = { entry, args: encode([...args]) };
+    const limits = callLimits(this.limits, options.timeoutMs);
+    return this.serial.run(async () => {
+      this.assertUsable();
+      if (this.loaded.status !== "ok") return this.loaded;
+      return this.afterCall(await this.guest.call(body, limits, options.signal));
+    });
   }
 
   async exec(code: string, options: Omit<CallOptions, "kwargs"> = {}): Promise<CallVerdict> {
-    this.assertUsable();
     checkCode(code, this.limits);
-    if (this.loaded.status !== "ok") return this.loaded;
     const js = toJavaScript(code, this.language);
-    if (typeof js !== "string") return js;
-    return this.afterCall(await this.guest.call({ exec: js }, callLimits(this.limits, options.timeoutMs), options.signal));
+    const limits = callLimits(this.limits, options.timeoutMs);
+    return this.serial.run(async () => {
+      this.assertUsable();
+      if (this.loaded.status !== "ok") return this.loaded;
+      if (typeof js !== "string") return js;
+      return this.afterCall(await this.guest.call({ exec: js }, limits, options.signal));
+    });
   }
 
   async close(): Promise<void> {

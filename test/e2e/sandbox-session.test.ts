@@ -164,6 +164,21 @@ describe("session limits", () => {
     await Promise.all([again, ...open.slice(1)].map((s) => s.close()));
   });
 
+  it("should answer calls made at once one after another, in order, in both languages", async () => {
+    for (const [language, code] of [
+      ["python", "def echo(x):\n    return x"],
+      ["javascript", "function echo(x) { return x; }"],
+    ] as const) {
+      const s = await sandbox.session({ language, code, limits: { wallTimeMs: 2000 } });
+      try {
+        const values = await Promise.all([1, 2, 3, 4].map((n) => s.call("echo", [n])));
+        expect(values.map((v) => v.value)).toEqual([1, 2, 3, 4]);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
   it("should reject calls on a closed session", async () => {
     const s = await sandbox.session({ language: "python", code: "def f():\n    return 1" });
     await s.close();

@@ -63,7 +63,8 @@ export function encode(value, depth = 0) {
       if (value === Infinity) return { $t: "float", v: "inf" };
       if (value === -Infinity) return { $t: "float", v: "-inf" };
       if (Object.is(value, -0)) return { $t: "float", v: "-0.0" };
-      if (Number.isInteger(value) && Math.abs(value) > SAFE) return { $t: "int", v: BigInt(value).toString() };
+      // A whole double past 2**53 is still a float: sending it as an int would bring it back a bigint.
+      if (Number.isInteger(value) && Math.abs(value) > SAFE) return { $t: "float", v: String(value) };
       return value;
     case "bigint":
       return { $t: "int", v: value.toString() };

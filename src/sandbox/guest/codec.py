@@ -112,11 +112,3 @@ def decode(obj, depth=0):
     if tag == "repr":
         return v
     raise ValueError("unknown tag %r" % (tag,))
-
-
-def dumps(value):
-    return json.dumps(encode(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def loads(text):
-    return decode(json.loads(text))

@@ -65,7 +65,9 @@ def read_frame(fd):
 
 
 def write_frame(fd, obj):
-    body = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    # ASCII-only JSON: a lone surrogate in a guest string travels as a \\udXXX escape, which is
+    # valid JSON, instead of bytes that are not UTF-8.
+    body = json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
     data = struct.pack(">I", len(body)) + body
     view = memoryview(data)
     while view:
