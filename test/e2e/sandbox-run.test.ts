@@ -99,7 +99,7 @@ describe("cancellation", () => {
   });
 
   it("should refuse a run whose signal is already aborted", async () => {
-    await expect(sandbox.run({ language: "python", code: "print(1)", signal: AbortSignal.abort() })).rejects.toThrow();
+    await expect(sandbox.run({ language: "python", code: "print(1)", signal: AbortSignal.abort() })).rejects.toSatisfy((e: unknown) => isCrucibleError(e, "aborted"));
   });
 });
 
