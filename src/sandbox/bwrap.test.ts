@@ -95,6 +95,9 @@ describe("bwrapArgv", () => {
       "/lib",
       "--proc",
       "/proc",
+      "--ro-bind",
+      "/proc/sys",
+      "/proc/sys",
       "--dev",
       "/dev",
       "--size",
@@ -179,7 +182,7 @@ describe("bwrapArgv", () => {
   it("should list system binds before extra binds, and all of them before the root is remounted read-only", () => {
     const argv = bwrapArgv(spec());
     const boundTo = argv.flatMap((word, i) => (word === "--ro-bind" ? [argv[i + 2]] : []));
-    expect(boundTo).toStrictEqual(["/usr", "/etc/alternatives", "/crucible"]);
+    expect(boundTo).toStrictEqual(["/usr", "/etc/alternatives", "/crucible", "/proc/sys"]);
     const lastBind = argv.lastIndexOf("--ro-bind");
     const lastTmpfs = argv.lastIndexOf("--tmpfs");
     expect(argv.indexOf("--remount-ro")).toBeGreaterThan(Math.max(lastBind, lastTmpfs));

@@ -68,6 +68,11 @@ export function bwrapArgv(spec: BwrapSpec): string[] {
   argv.push(
     "--proc",
     "/proc",
+    // bwrap covers /proc/sys only when it looks writable to it, which it does not when the guest
+    // is mapped onto host root: cover it always, or a guest can set host-wide sysctls.
+    "--ro-bind",
+    "/proc/sys",
+    "/proc/sys",
     "--dev",
     "/dev",
     "--size",

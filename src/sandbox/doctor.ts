@@ -42,6 +42,13 @@ export async function runDoctor(options: HostOptions = {}, signal?: AbortSignal)
   } else {
     add({ name: "bubblewrap", ok: false, detail: "bwrap not found on PATH", fix: "install it: apt-get install bubblewrap (Debian/Ubuntu), dnf install bubblewrap (Fedora)" });
   }
+  if (host.isRoot) {
+    add(
+      host.setprivPath
+        ? { name: "privilege drop", ok: true, detail: `running as root: sandboxes start as uid ${host.dropToUid} through ${host.setprivPath}` }
+        : { name: "privilege drop", ok: false, detail: "running as root, and setpriv is missing to start sandboxes unprivileged", fix: "install util-linux (it ships setpriv)" },
+    );
+  }
   const userns = await readText("/proc/sys/user/max_user_namespaces");
   add({
     name: "user namespaces",

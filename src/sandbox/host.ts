@@ -1,8 +1,9 @@
-import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectCgroups, type CgroupSupport } from "./cgroup.ts";
-import type { ReadOnlyBind } from "./bwrap.ts";
+import { GUEST_HARNESS_DIR, GUEST_UID, type ReadOnlyBind } from "./bwrap.ts";
+import { guestReadableRuntime, isGuestRuntimeFile } from "./runtime-stage.ts";
 
 /** The host's facts a sandbox is built from, found once per `createSandbox`. */
 export interface HostFacts {
@@ -15,10 +16,19 @@ export interface HostFacts {
   readonly nodeVersion: string | null;
   readonly systemBinds: readonly ReadOnlyBind[];
   readonly systemSymlinks: readonly { readonly target: string; readonly guestPath: string }[];
-  /** Host directory with the code that runs inside (`src/sandbox/guest`). */
+  /** Host directory with the code that runs inside (`src/sandbox/guest`, or its staged copy). */
   readonly guestDir: string;
+  /** The runtime files of `guestDir` (harnesses, codecs) that are bound into every sandbox. */
+  readonly guestFiles: readonly string[];
   readonly cgroups: CgroupSupport | null;
   readonly isRoot: boolean;
+  /**
+   * When Crucible runs as root, sandboxes start as this unprivileged host uid (through setpriv), so
+   * guest code is never host root to owner-only checks; null when Crucible is not root.
+   */
+  readonly dropToUid: number | null;
+  /** setpriv, needed to drop privileges as root; null when absent. */
+  readonly setprivPath: string | null;
 }
 
 /** Options a caller may set explicitly; anything left out is discovered. */
@@ -55,19 +65,25 @@ export function discoverHost(options: HostOptions = {}): HostFacts {
   const bwrapPath = options.bwrapPath ?? which("bwrap");
   const pythonPath =
     options.pythonPath ?? ["/usr/bin/python3", "/usr/local/bin/python3"].find((p) => existsSync(p)) ?? null;
-  const nodeHome = options.nodeHome ?? dirname(dirname(realpathSync(process.execPath)));
+  const ownRuntime = dirname(dirname(realpathSync(process.execPath)));
+  const nodeHome = options.nodeHome ?? ownRuntime;
   const nodeOk = existsSync(join(nodeHome, "bin", "node"));
   const { binds, links } = systemLayout();
+  const isRoot = process.getuid?.() === 0;
+  const runtime = isRoot ? guestReadableRuntime(GUEST_DIR, nodeOk ? nodeHome : null) : { guestDir: GUEST_DIR, nodeHome: nodeOk ? nodeHome : null };
   return {
     bwrapPath,
     pythonPath,
-    nodeHome: nodeOk ? nodeHome : null,
-    nodeVersion: nodeOk && nodeHome === dirname(dirname(realpathSync(process.execPath))) ? process.versions.node : null,
+    nodeHome: runtime.nodeHome,
+    nodeVersion: nodeOk && nodeHome === ownRuntime ? process.versions.node : null,
     systemBinds: binds,
     systemSymlinks: links,
-    guestDir: GUEST_DIR,
+    guestDir: runtime.guestDir,
+    guestFiles: readdirSync(runtime.guestDir).filter(isGuestRuntimeFile).sort(),
     cgroups: options.useCgroups === false ? null : detectCgroups(),
-    isRoot: process.getuid?.() === 0,
+    isRoot,
+    dropToUid: isRoot ? GUEST_UID : null,
+    setprivPath: ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? null,
   };
 }
 
@@ -91,4 +107,9 @@ function systemLayout(): { binds: ReadOnlyBind[]; links: { target: string; guest
   }
   if (existsSync("/etc/ld.so.cache")) binds.push({ hostPath: "/etc/ld.so.cache", guestPath: "/etc/ld.so.cache" });
   return { binds, links };
+}
+
+/** Binds of the guest runtime files, one by one, so the guest sees exactly those at /crucible. */
+export function guestBinds(host: HostFacts): ReadOnlyBind[] {
+  return host.guestFiles.map((name) => ({ hostPath: join(host.guestDir, name), guestPath: join(GUEST_HARNESS_DIR, name) }));
 }

@@ -73,9 +73,19 @@ export class SandboxProcess {
     if (r.fileBytes !== undefined) limits.push("-f", String(Math.max(0, Math.floor(r.fileBytes / 512))));
     if (r.openFiles !== undefined) limits.push("-n", String(r.openFiles));
     const procs = this.cgroup?.procsFiles ?? [];
+    // bwrap maps the guest's uid onto the uid that starts it. Started by root, the guest would be
+    // host root to every owner-only check (/proc/sys, 0400 files in /proc): drop to nobody first.
+    if (host.dropToUid !== null && !host.setprivPath) {
+      this.cgroup?.remove();
+      throw new CrucibleError("sandbox_unavailable", "running as root needs setpriv to start sandboxes as an unprivileged user; install util-linux");
+    }
+    const command =
+      host.dropToUid !== null && host.setprivPath
+        ? [host.setprivPath, `--reuid=${host.dropToUid}`, `--regid=${host.dropToUid}`, "--clear-groups", "--", host.bwrapPath, ...argv]
+        : [host.bwrapPath, ...argv];
     const useWrapper = procs.length > 0 || limits.length > 0;
-    const file = useWrapper ? "/bin/sh" : host.bwrapPath;
-    const args = useWrapper ? ["-c", WRAPPER, "sh", String(procs.length), ...procs, ...limits, "--", host.bwrapPath, ...argv] : argv;
+    const file = useWrapper ? "/bin/sh" : command[0]!;
+    const args = useWrapper ? ["-c", WRAPPER, "sh", String(procs.length), ...procs, ...limits, "--", ...command] : command.slice(1);
     try {
       this.child = spawn(file, args, {
         stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe"],

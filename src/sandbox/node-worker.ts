@@ -1,10 +1,11 @@
+import { readFileSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { CrucibleError } from "../errors.ts";
 import { baseGuestEnv, GUEST_HARNESS_DIR, GUEST_NODE_DIR } from "./bwrap.ts";
 import { decode, decodeException } from "./guest/codec.mjs";
 import { encodeFrame, FrameReader } from "./frames.ts";
-import type { HostFacts } from "./host.ts";
+import { guestBinds, type HostFacts } from "./host.ts";
 import { SandboxProcess } from "./launch.ts";
 import type { Limits } from "./policy.ts";
 import type { CallVerdict, Verdict, VerdictStatus } from "./verdict.ts";
@@ -75,7 +76,8 @@ export class NodeGuest {
   private readonly frames: Record<string, unknown>[] = [];
   private frameWaiter: (() => void) | null = null;
   private cap: number;
-  private killedFor: "timeout" | "output_limit" | "cancelled" | "protocol" | null = null;
+  private killedFor: "timeout" | "output_limit" | "disk_limit" | "cancelled" | "protocol" | null = null;
+  private maxFiles: number;
   private protocolError: string | null = null;
 
   constructor(options: NodeGuestOptions) {
@@ -83,6 +85,7 @@ export class NodeGuest {
     if (!host.nodeHome) throw new CrucibleError("sandbox_unavailable", "no Node runtime to give JavaScript guests; run `crucible doctor`");
     this.key = spawnKey(limits);
     this.cap = limits.maxOutputBytes;
+    this.maxFiles = Math.max(1024, Math.floor(limits.diskBytes / 4096));
     const heapMiB = Math.ceil((2 * limits.memoryBytes) / MiB);
     this.proc = new SandboxProcess({
       host,
@@ -93,10 +96,7 @@ export class NodeGuest {
         openFiles: limits.maxOpenFiles,
       },
       spec: {
-        extraBinds: [
-          { hostPath: host.guestDir, guestPath: GUEST_HARNESS_DIR },
-          { hostPath: host.nodeHome, guestPath: GUEST_NODE_DIR },
-        ],
+        extraBinds: [...guestBinds(host), { hostPath: host.nodeHome, guestPath: GUEST_NODE_DIR }],
         env: { ...baseGuestEnv([join(GUEST_NODE_DIR, "bin")]), ...options.env },
         limits,
         command: [
@@ -213,13 +213,36 @@ export class NodeGuest {
   /** Kills the sandbox at the wall time or on abort; returns the disarm function. */
   private arm(wallTimeMs: number, signal?: AbortSignal): () => void {
     const timer = setTimeout(() => this.killFor("timeout"), wallTimeMs);
+    // tmpfs has no inode cap bwrap can set: count the files of the writable area from outside.
+    const base = this.filesInWritableArea();
+    const poll = setInterval(() => {
+      if (this.filesInWritableArea() - base > this.maxFiles) this.killFor("disk_limit");
+    }, 50);
     const onAbort = () => this.killFor("cancelled");
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     return () => {
       clearTimeout(timer);
+      clearInterval(poll);
       signal?.removeEventListener("abort", onAbort);
     };
+  }
+
+  /** Inodes in use in the guest's /tmp and /dev/shm, read through its root in the host's /proc. */
+  private filesInWritableArea(): number {
+    const outer = this.proc.child.pid;
+    try {
+      const guest = readFileSync(`/proc/${outer}/task/${outer}/children`, "utf8").trim().split(/\s+/)[0];
+      if (!guest) return 0;
+      let used = 0;
+      for (const dir of ["tmp", "dev/shm"]) {
+        const s = statfsSync(`/proc/${guest}/root/${dir}`);
+        used += s.files - s.ffree;
+      }
+      return used;
+    } catch {
+      return 0;
+    }
   }
 
   private killFor(why: NonNullable<NodeGuest["killedFor"]>): void {
@@ -293,6 +316,8 @@ export class NodeGuest {
           return ["timeout", `wall time limit of ${limits.wallTimeMs} ms reached`];
         case "output_limit":
           return ["output_limit", `output passed ${limits.maxOutputBytes} bytes`];
+        case "disk_limit":
+          return ["disk_limit", `the writable area holds more than ${Math.max(1024, Math.floor(limits.diskBytes / 4096))} files`];
         case "protocol":
           return ["sandbox_error", protocolError];
         default:
@@ -301,10 +326,11 @@ export class NodeGuest {
       if (oom) return ["memory", `memory limit of ${limits.memoryBytes} bytes reached; the kernel killed the program`];
       if (signalName === "SIGXCPU") return ["timeout", `CPU time limit of ${limits.cpuTimeMs} ms reached`];
       if (signalName === "SIGXFSZ") return ["disk_limit", `a file passed the size limit of ${limits.maxFileBytes} bytes`];
+      // Exit status before anything the guest reported: a fake exception frame cannot pick the status.
+      if (exitCode === 0) return ["ok", null];
       const code = (guestException?.message ?? "").match(/\b(ENOSPC|EFBIG|EDQUOT)\b/);
       if (code) return ["disk_limit", `the writable area is full or a file passed its limit (${code[1]})`];
       if (guestException?.message.includes("heap out of memory")) return ["memory", "the JavaScript heap ran out of memory"];
-      if (exitCode === 0) return ["ok", null];
       if (signalName === "SIGKILL") return ["killed", "the program was killed by SIGKILL"];
       if (signalName) return ["error", `the program was killed by ${signalName}`];
       return ["error", null];

@@ -3,7 +3,7 @@ import { CrucibleError, throwIfAborted } from "../errors.ts";
 import { baseGuestEnv, GUEST_HARNESS_DIR } from "./bwrap.ts";
 import { decode, decodeException } from "./guest/codec.mjs";
 import { encodeFrame, FrameReader } from "./frames.ts";
-import type { HostFacts } from "./host.ts";
+import { guestBinds, type HostFacts } from "./host.ts";
 import { SandboxProcess } from "./launch.ts";
 import type { Limits } from "./policy.ts";
 import { sandboxError, type CallVerdict, type Verdict, type VerdictStatus } from "./verdict.ts";
@@ -63,7 +63,7 @@ export class PythonWorker {
       host,
       maxProcesses: limits.maxProcesses + OWN_PROCESSES,
       spec: {
-        extraBinds: [{ hostPath: host.guestDir, guestPath: GUEST_HARNESS_DIR }],
+        extraBinds: guestBinds(host),
         env: { ...baseGuestEnv(), ...options.env },
         limits,
         command: [host.pythonPath, "-I", "-B", join(GUEST_HARNESS_DIR, "harness.py"), ...preload],
@@ -174,6 +174,8 @@ export class PythonWorker {
       maxOutputBytes: limits.maxOutputBytes,
       maxFileBytes: limits.maxFileBytes,
       maxOpenFiles: limits.maxOpenFiles,
+      // Files the writable area may hold: one page's worth of its size each (tmpfs has no inode cap).
+      maxFiles: Math.max(1024, Math.floor(this.limits.diskBytes / 4096)),
     };
     if (!this.proc.cgroup) {
       // No cgroup: fall back to per-process rlimits. RLIMIT_NPROC counts the host uid's processes

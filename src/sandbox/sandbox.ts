@@ -131,6 +131,8 @@ class LocalSandbox implements Sandbox {
       }
     }
     const argv = checkArgv(request.argv);
+    checkInputSize("stdin", request.stdin === undefined ? 0 : Buffer.byteLength(request.stdin, "utf8"), limits);
+    checkInputSize("argv", argv.reduce((n, a) => n + Buffer.byteLength(a, "utf8") + 1, 0), limits);
     const release = await this.gate.acquire(request.signal);
     try {
       if (language === "python") return await this.runPython({ code, argv, ...(request.stdin === undefined ? {} : { stdin: request.stdin }) }, limits, request.signal);
@@ -480,6 +482,15 @@ function checkCode(code: unknown, limits: Limits): asserts code is string {
   }
   if (code.includes("\0")) throw new CrucibleError("invalid_argument", `the code contains a NUL byte at index ${code.indexOf("\0")}; nothing was run`);
   if (!code.isWellFormed()) throw new CrucibleError("invalid_argument", "the code contains a lone surrogate (malformed UTF-16); nothing was run");
+}
+
+/** stdin and argv travel in the request frame like the code: the same cap applies, before any spawn. */
+function checkInputSize(what: "stdin" | "argv", bytes: number, limits: Limits): void {
+  if (bytes > limits.maxCodeBytes) {
+    throw new CrucibleError("code_too_large", `${what} is ${bytes} bytes, over the ${limits.maxCodeBytes}-byte limit (maxCodeBytes); nothing was run`, {
+      details: { what, bytes, maxCodeBytes: limits.maxCodeBytes },
+    });
+  }
 }
 
 function checkArgv(argv: unknown): readonly string[] {

@@ -10,7 +10,7 @@
  * The verdict (exit status, times, memory, limits) is decided by the host from outside; what this
  * harness reports is only what the guest produced: a returned value or an exception.
  */
-import { createReadStream, readSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, readdirSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { runInThisContext } from "node:vm";
@@ -143,7 +143,37 @@ async function answer(req) {
   }
 }
 
+/**
+ * Closes descriptors the sandbox inherited from whatever started the host (a shell, a CI runner):
+ * Node and libuv open everything close-on-exec, so a descriptor above the channel without
+ * O_CLOEXEC came from outside.
+ */
+function closeInheritedDescriptors() {
+  for (const name of readdirSync("/proc/self/fd")) {
+    const fd = Number(name);
+    if (fd <= REPLY_FD) continue;
+    let flags;
+    try {
+      flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+    } catch {
+      continue;
+    }
+    if (flags !== undefined && (parseInt(flags, 8) & 0o2000000) === 0) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
+
 async function main() {
+  closeInheritedDescriptors();
+  // stdout and stderr are sockets to the host; blocking writes let a flood reach the host's cap
+  // instead of queueing in the guest until its own writev fails.
+  process.stdout._handle?.setBlocking?.(true);
+  process.stderr._handle?.setBlocking?.(true);
   writeFrame({ ready: true, node: process.versions.node });
   const req = readFrame();
   if (!req) process.exit(0);

@@ -92,6 +92,15 @@ def harden_self():
         pass
 
 
+def set_dumpable(flag):
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, flag, 0, 0, 0)  # PR_SET_DUMPABLE
+    except Exception:
+        pass
+
+
 def reap():
     while True:
         try:
@@ -119,32 +128,50 @@ def kill_all_others():
 
 
 def wipe(path):
-    """Empty a writable area without following links; fix modes a guest took away."""
+    """Empty a writable area without following links, by descriptor and without recursion, so no
+    depth or path length a guest builds stops it; fix modes a guest took away. Returns True when
+    the area is empty."""
     try:
-        entries = os.listdir(path)
+        top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
-        return
-    for name in entries:
-        full = os.path.join(path, name)
-        try:
-            is_dir = stat.S_ISDIR(os.lstat(full).st_mode)
-        except OSError:
-            continue
-        if is_dir:
-            try:
-                os.chmod(full, 0o700)
-            except OSError:
-                pass
-            wipe(full)
-            try:
-                os.rmdir(full)
-            except OSError:
-                pass
-        else:
-            try:
-                os.unlink(full)
-            except OSError:
-                pass
+        return False
+    stack = [top]
+    try:
+        while stack:
+            fd = stack[-1]
+            child = None
+            for entry in os.scandir(fd):
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    continue
+                if not is_dir:
+                    try:
+                        os.unlink(entry.name, dir_fd=fd)
+                    except OSError:
+                        pass
+                    continue
+                try:
+                    os.chmod(entry.name, 0o700, dir_fd=fd)
+                except OSError:
+                    pass
+                try:
+                    os.rmdir(entry.name, dir_fd=fd)
+                except OSError:
+                    try:
+                        child = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                    except OSError:
+                        continue
+                    break
+            if child is not None:
+                stack.append(child)
+                continue
+            os.close(stack.pop())
+            # Back in the parent, the now-empty directory is removed on its next scan.
+        return not os.listdir(path)
+    finally:
+        for fd in stack:
+            os.close(fd)
 
 
 def area_full():
@@ -197,6 +224,9 @@ def vm_size():
 def enter_child(stdin_data, out_w, err_w, keep, limits):
     """Runs in the forked child before guest code: its own session, its limits, its stdio."""
     os.setsid()
+    # fork keeps the supervisor's "not dumpable", which makes the child's own /proc files belong
+    # to root: give the program its own /proc back (the supervisor stays not dumpable).
+    set_dumpable(1)
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
@@ -402,17 +432,35 @@ def nonblocking_pipe():
     return r, w
 
 
-def wait_child(pid, pidfd, collector, res_r, deadline):
+def inodes_used():
+    used = 0
+    for path in WRITABLE:
+        try:
+            st = os.statvfs(path)
+        except OSError:
+            continue
+        used += st.f_files - st.f_ffree
+    return used
+
+
+# tmpfs has no inode cap that bwrap can set; empty files cost no blocks, only kernel memory.
+INODE_POLL_S = 0.05
+
+
+def wait_child(pid, pidfd, collector, res_r, deadline, max_files=None):
     """Collect output until the child exits, a cap is hit or the deadline passes.
-    Returns (how, frames) where how is 'exited', 'timeout' or 'output_limit'."""
+    Returns (how, frames) where how is 'exited', 'timeout', 'output_limit' or 'disk_limit'."""
     frames = []
     res_buf = bytearray()
     watch = [pidfd, res_r, *collector.open]
+    base = inodes_used() if max_files else 0
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             return "timeout", frames
-        r, _, _ = select.select(watch, [], [], left)
+        if max_files and inodes_used() - base > max_files:
+            return "disk_limit", frames
+        r, _, _ = select.select(watch, [], [], min(left, INODE_POLL_S) if max_files else left)
         for fd in r:
             if fd == pidfd:
                 collector.drain()
@@ -486,19 +534,21 @@ def classify(how, fields, exception, limits):
         return "timeout", "wall time limit of %d ms reached" % limits.get("wallTimeMs", 0)
     if how == "output_limit":
         return "output_limit", "output passed %d bytes" % limits.get("maxOutputBytes", 0)
+    if how == "disk_limit":
+        return "disk_limit", "the writable area holds more than %d files" % limits.get("maxFiles", 0)
     if sig == "SIGXCPU":
         return "timeout", "CPU time limit of %d ms reached" % limits.get("cpuTimeMs", 0)
     if sig == "SIGXFSZ":
         return "disk_limit", "a file passed the size limit of %d bytes" % limits.get("maxFileBytes", 0)
+    if fields.get("exitCode") == 0 and sig is None:
+        # Exit status first: a guest that writes a fake exception to its result pipe and exits 0
+        # gets `ok`, never a status of its choosing.
+        return "ok", None
     if exception and exception.get("type") == "MemoryError":
         return "memory", "the program ran out of memory (MemoryError)"
     if sig == "SIGKILL":
         return "killed", "the program was killed by SIGKILL"
     full = area_full()
-    if exception and exception.get("type") in ("OSError", "FileNotFoundError") and full:
-        return "disk_limit", "the writable area is full"
-    if fields.get("exitCode") == 0 and sig is None:
-        return "ok", None
     if full:
         return "disk_limit", "the writable area is full"
     if sig:
@@ -508,6 +558,7 @@ def classify(how, fields, exception, limits):
 
 class Supervisor:
     def __init__(self):
+        self.poisoned = False
         self.session = None  # (pid, pidfd, call_w, res_r, collector, req)
 
     def serve(self):
@@ -531,6 +582,9 @@ class Supervisor:
                 reply = {"status": "sandbox_error", "reason": "supervisor: %s: %s" % (type(e).__name__, e)}
             reply["id"] = req.get("id")
             write_frame(REP_FD, reply)
+            if self.poisoned:
+                # Something of a run could not be removed: end this sandbox, the host starts another.
+                os._exit(75)
 
     def spawn(self, req, target):
         limits = req.get("limits") or {}
@@ -605,10 +659,10 @@ class Supervisor:
         t0 = time.monotonic()
         pid, pidfd, collector, res_r, _ = self.spawn(req, "run")
         deadline = t0 + limits.get("wallTimeMs", 10000) / 1000.0
-        how, frames = wait_child(pid, pidfd, collector, res_r, deadline)
+        how, frames = wait_child(pid, pidfd, collector, res_r, deadline, limits.get("maxFiles"))
         reply = self.finish(pid, pidfd, collector, res_r, None, how, t0, limits, frames)
-        for path in WRITABLE:
-            wipe(path)
+        if not all([wipe(path) for path in WRITABLE]):
+            self.poisoned = True
         return reply
 
     # -------------------------------------------------------------------------------- sessions
@@ -752,7 +806,20 @@ def child_rss(pid):
     return 0
 
 
+def close_inherited():
+    """Close every descriptor the sandbox inherited beyond the host channel (fds 0-4)."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > REP_FD:
+            try:
+                if os.get_inheritable(fd):
+                    os.close(fd)
+            except OSError:
+                pass
+
+
 def main():
+    close_inherited()
     harden_self()
     for name in sys.argv[1:]:
         if name.startswith("--preload="):
