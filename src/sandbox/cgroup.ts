@@ -103,6 +103,23 @@ export class SandboxCgroup {
     return this.dirs.map((d) => join(d, "cgroup.procs"));
   }
 
+  /** True when no process is left in any of the groups. */
+  isEmpty(): boolean {
+    return this.dirs.every((dir) => this.pids(dir).length === 0);
+  }
+
+  /** Clears the per-use counters (CPU time, peak memory) so the group can serve another sandbox. */
+  resetForReuse(): void {
+    this.resetPeak();
+    if (this.cpuDir) {
+      try {
+        this.write(this.cpuDir, "cpuacct.usage", "0");
+      } catch {
+        // the next user measures a delta anyway
+      }
+    }
+  }
+
   /** Caps processes plus threads in the sandbox. */
   setMaxProcesses(count: number): void {
     this.write(this.pidsDir, "pids.max", String(count));
@@ -242,5 +259,44 @@ export class SandboxCgroup {
     } catch {
       return 0;
     }
+  }
+}
+
+/**
+ * Keeps emptied groups for the next sandbox: making and removing a memory cgroup costs the kernel
+ * more than a short run does (memcg setup and offlining), and JavaScript runs start a sandbox each.
+ * A group is reused only when no process is left in it; counters are read as deltas anyway.
+ */
+export class CgroupPool {
+  readonly support: CgroupSupport;
+  private readonly spare: SandboxCgroup[] = [];
+  private readonly maxSpare: number;
+
+  constructor(support: CgroupSupport, maxSpare = 16) {
+    this.support = support;
+    this.maxSpare = maxSpare;
+  }
+
+  acquire(maxProcesses: number): SandboxCgroup {
+    const group = this.spare.pop();
+    if (group) {
+      group.setMaxProcesses(maxProcesses);
+      return group;
+    }
+    return new SandboxCgroup(this.support, maxProcesses);
+  }
+
+  release(group: SandboxCgroup): void {
+    if (this.spare.length < this.maxSpare && group.isEmpty()) {
+      group.resetForReuse();
+      this.spare.push(group);
+    } else {
+      group.remove();
+    }
+  }
+
+  /** Removes every spare group. */
+  dispose(): void {
+    for (const group of this.spare.splice(0)) group.remove();
   }
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { CrucibleError } from "../errors.ts";
 import { bwrapArgv, type BwrapSpec } from "./bwrap.ts";
-import { SandboxCgroup } from "./cgroup.ts";
+import type { CgroupPool, SandboxCgroup } from "./cgroup.ts";
 import type { HostFacts } from "./host.ts";
 import { compileSeccompFilter } from "./seccomp.ts";
 
@@ -34,8 +34,10 @@ export interface SandboxRlimits {
 export interface LaunchOptions {
   readonly host: HostFacts;
   readonly spec: Omit<BwrapSpec, "seccompFd" | "systemBinds" | "systemSymlinks">;
-  /** Create a cgroup capping processes (and later memory) for this sandbox. */
-  readonly maxProcesses: number | null;
+  /** Where this sandbox's cgroup comes from; null runs it on rlimits alone. */
+  readonly cgroups: CgroupPool | null;
+  /** Processes plus threads the cgroup allows. */
+  readonly maxProcesses: number;
   readonly rlimits?: SandboxRlimits;
 }
 
@@ -43,6 +45,7 @@ export interface LaunchOptions {
 export class SandboxProcess {
   readonly child: ChildProcess;
   readonly cgroup: SandboxCgroup | null;
+  private readonly pool: CgroupPool | null;
   readonly requests: Writable;
   readonly replies: Readable;
   readonly stdout: Readable;
@@ -59,7 +62,8 @@ export class SandboxProcess {
         "bubblewrap (bwrap) is not installed; install it (Debian/Ubuntu: apt-get install bubblewrap) or run `crucible doctor`",
       );
     }
-    this.cgroup = host.cgroups && options.maxProcesses !== null ? new SandboxCgroup(host.cgroups, options.maxProcesses) : null;
+    this.pool = options.cgroups;
+    this.cgroup = this.pool?.acquire(options.maxProcesses) ?? null;
     const argv = bwrapArgv({
       ...options.spec,
       systemBinds: host.systemBinds,
@@ -76,7 +80,7 @@ export class SandboxProcess {
     // bwrap maps the guest's uid onto the uid that starts it. Started by root, the guest would be
     // host root to every owner-only check (/proc/sys, 0400 files in /proc): drop to nobody first.
     if (host.dropToUid !== null && !host.setprivPath) {
-      this.cgroup?.remove();
+      this.releaseCgroup();
       throw new CrucibleError("sandbox_unavailable", "running as root needs setpriv to start sandboxes as an unprivileged user; install util-linux");
     }
     const command =
@@ -94,7 +98,7 @@ export class SandboxProcess {
         env: { PATH: "/usr/bin:/bin" },
       });
     } catch (cause) {
-      this.cgroup?.remove();
+      this.releaseCgroup();
       throw new CrucibleError("sandbox_unavailable", "could not start bubblewrap", { cause });
     }
     const stdio = this.child.stdio as unknown as (Readable | Writable)[];
@@ -133,9 +137,16 @@ export class SandboxProcess {
     await this.exited;
   }
 
-  /** Kills and removes the cgroup. */
+  /** Kills and gives the cgroup back. */
   async dispose(): Promise<void> {
     await this.kill();
-    this.cgroup?.remove();
+    this.releaseCgroup();
+  }
+
+  private released = false;
+  private releaseCgroup(): void {
+    if (this.released || !this.cgroup) return;
+    this.released = true;
+    this.pool?.release(this.cgroup);
   }
 }

@@ -6,6 +6,7 @@ import { baseGuestEnv, GUEST_HARNESS_DIR, GUEST_NODE_DIR } from "./bwrap.ts";
 import { decode, decodeException } from "./guest/codec.mjs";
 import { encodeFrame, FrameReader } from "./frames.ts";
 import { guestBinds, type HostFacts } from "./host.ts";
+import type { CgroupPool } from "./cgroup.ts";
 import { SandboxProcess } from "./launch.ts";
 import type { Limits } from "./policy.ts";
 import type { CallVerdict, Verdict, VerdictStatus } from "./verdict.ts";
@@ -18,6 +19,8 @@ const START_TIMEOUT_MS = 15_000;
 
 export interface NodeGuestOptions {
   readonly host: HostFacts;
+  /** The owner's cgroups, or null to run on rlimits alone. */
+  readonly cgroups: CgroupPool | null;
   /** Fixed at spawn: diskBytes, cpuTimeMs, maxFileBytes, maxOpenFiles, memoryBytes (V8 heap cap). */
   readonly limits: Limits;
   readonly env: Readonly<Record<string, string>>;
@@ -89,6 +92,7 @@ export class NodeGuest {
     const heapMiB = Math.ceil((2 * limits.memoryBytes) / MiB);
     this.proc = new SandboxProcess({
       host,
+      cgroups: options.cgroups,
       maxProcesses: limits.maxProcesses + OWN_PROCESSES,
       rlimits: {
         cpuSeconds: Math.max(1, Math.ceil(limits.cpuTimeMs / 1000)),
@@ -101,8 +105,10 @@ export class NodeGuest {
         limits,
         command: [
           join(GUEST_NODE_DIR, "bin", "node"),
-          `--max-old-space-size=${heapMiB}`,
-                    join(GUEST_HARNESS_DIR, "harness.mjs"),
+          // With a memory cgroup the kernel holds the limit; the heap flag, which costs every start
+          // ~3 ms, is the fallback without one.
+          ...(host.cgroups ? [] : [`--max-old-space-size=${heapMiB}`]),
+          join(GUEST_HARNESS_DIR, "harness.mjs"),
         ],
       },
     });

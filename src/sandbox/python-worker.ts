@@ -4,6 +4,7 @@ import { baseGuestEnv, GUEST_HARNESS_DIR } from "./bwrap.ts";
 import { decode, decodeException } from "./guest/codec.mjs";
 import { encodeFrame, FrameReader } from "./frames.ts";
 import { guestBinds, type HostFacts } from "./host.ts";
+import type { CgroupPool } from "./cgroup.ts";
 import { SandboxProcess } from "./launch.ts";
 import type { Limits } from "./policy.ts";
 import { sandboxError, type CallVerdict, type Verdict, type VerdictStatus } from "./verdict.ts";
@@ -16,6 +17,8 @@ const OWN_PROCESSES = 3;
 
 export interface PythonWorkerOptions {
   readonly host: HostFacts;
+  /** The owner's cgroups, or null to run on rlimits alone. */
+  readonly cgroups: CgroupPool | null;
   /** Fixed for the worker's life: `diskBytes`; the others are the defaults for its runs. */
   readonly limits: Limits;
   readonly env: Readonly<Record<string, string>>;
@@ -61,6 +64,7 @@ export class PythonWorker {
     const preload = options.preload?.length ? [`--preload=${options.preload.join(",")}`] : [];
     this.proc = new SandboxProcess({
       host,
+      cgroups: options.cgroups,
       maxProcesses: limits.maxProcesses + OWN_PROCESSES,
       spec: {
         extraBinds: guestBinds(host),

@@ -1,6 +1,7 @@
 import { stripTypeScriptTypes } from "node:module";
 import { availableParallelism } from "node:os";
 import { CrucibleError } from "../errors.ts";
+import { CgroupPool } from "./cgroup.ts";
 import { Gate } from "./gate.ts";
 import { encode, GuestException } from "./guest/codec.mjs";
 import { discoverHost, type HostFacts, type HostOptions } from "./host.ts";
@@ -101,6 +102,7 @@ class LocalSandbox implements Sandbox {
   private readonly startingPython = new Set<Promise<PythonWorker>>();
   private readonly readyNode: NodeGuest[] = [];
   private readonly sessions = new Set<Session>();
+  private readonly cgroups: CgroupPool | null;
   private nodeWanted = false;
   private closed = false;
 
@@ -119,6 +121,7 @@ class LocalSandbox implements Sandbox {
         "bubblewrap (bwrap) is not installed; install it (Debian/Ubuntu: apt-get install bubblewrap) and run `crucible doctor`",
       );
     }
+    this.cgroups = this.host.cgroups ? new CgroupPool(this.host.cgroups) : null;
   }
 
   async run(request: RunRequest): Promise<Verdict> {
@@ -196,6 +199,7 @@ class LocalSandbox implements Sandbox {
       ...this.readyNode.splice(0).map((g) => g.close()),
       ...starting.map((p) => p.then((w) => w.close())),
     ]);
+    this.cgroups?.dispose();
   }
 
   /** @internal used by sessions */
@@ -205,12 +209,12 @@ class LocalSandbox implements Sandbox {
 
   /** @internal */
   newPythonWorker(limits: Limits, signal?: AbortSignal): Promise<PythonWorker> {
-    return PythonWorker.start({ host: this.host, limits, env: this.env, preload: this.preload }, signal);
+    return PythonWorker.start({ host: this.host, cgroups: this.cgroups, limits, env: this.env, preload: this.preload }, signal);
   }
 
   /** @internal */
   newNodeGuest(limits: Limits): NodeGuest {
-    return new NodeGuest({ host: this.host, limits, env: this.env });
+    return new NodeGuest({ host: this.host, cgroups: this.cgroups, limits, env: this.env });
   }
 
   private checkRequest(request: RunRequest | SessionRequest): { language: Language; limits: Limits } {

@@ -124,3 +124,21 @@ describe("back-pressure", () => {
     await expect(closing.run({ language: "python", code: "print(1)" })).rejects.toSatisfy((e: unknown) => isCrucibleError(e, "closed"));
   });
 });
+
+describe("JavaScript module kinds", () => {
+  it("should run CommonJS programs with require, module and __filename", async () => {
+    const v = await sandbox.run({ language: "javascript", code: "const path = require('node:path'); module.exports = 1; console.log(path.basename(__filename), typeof exports)" });
+    expect([v.status, v.stdout]).toEqual(["ok", "main.js object\n"]);
+  });
+
+  it("should run ES modules with import statements and top-level await", async () => {
+    const v = await sandbox.run({ language: "javascript", code: "import { basename } from 'node:path';\nconst x = await Promise.resolve(41);\nconsole.log(basename(import.meta.url), x + 1);" });
+    expect([v.status, v.stdout]).toEqual(["ok", "main.mjs 42\n"]);
+  });
+
+  it("should run TypeScript that imports types and values as an ES module", async () => {
+    const code = "import type { Stats } from 'node:fs';\nimport { sep } from 'node:path';\nconst s: Stats | null = null;\nexport const out: string = sep;\nconsole.log(out, s);";
+    const v = await sandbox.run({ language: "typescript", code });
+    expect([v.status, v.stdout]).toEqual(["ok", "/ null\n"]);
+  });
+});

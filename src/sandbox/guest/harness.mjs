@@ -13,7 +13,7 @@
 import { closeSync, createReadStream, readdirSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { runInThisContext } from "node:vm";
+import { compileFunction, runInThisContext } from "node:vm";
 import { decode, encode } from "./codec.mjs";
 
 const REQUEST_FD = 3;
@@ -84,9 +84,28 @@ function reportFatal(error) {
   process.exit(1);
 }
 
+/**
+ * Runs the program as a CommonJS module when it compiles as one (no ES module loader to start: the
+ * common case, and ~10 ms cheaper), and as an ES module otherwise (`import`/`export`, top-level
+ * `await`).
+ */
 async function runProgram(req) {
+  const code = req.code ?? "";
+  const cjs = "/tmp/main.js";
+  let body;
+  try {
+    body = compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], { filename: cjs });
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+  }
+  if (body) {
+    process.argv = [process.argv[0] ?? "node", cjs, ...(req.argv ?? [])];
+    const module = { exports: {}, id: ".", filename: cjs, loaded: false };
+    body.call(module.exports, module.exports, createRequire(cjs), module, cjs, "/tmp");
+    return;
+  }
   const file = "/tmp/main.mjs";
-  writeFileSync(file, req.code ?? "");
+  writeFileSync(file, code);
   process.argv = [process.argv[0] ?? "node", file, ...(req.argv ?? [])];
   globalThis.require = createRequire(file);
   await import(pathToFileURL(file).href);
