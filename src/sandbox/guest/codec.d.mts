@@ -18,6 +18,17 @@ export declare class Opaque {
   readonly repr: string;
   constructor(repr: string);
 }
+/** A Python complex number. */
+export declare class Complex {
+  readonly real: number;
+  readonly imag: number;
+  constructor(real: number, imag: number);
+}
+/** A value already in wire form; `encode` passes it through untouched. */
+export declare class Encoded {
+  readonly wire: Wire;
+  constructor(wire: Wire);
+}
 export declare class CodecError extends Error {}
 /** Encodes a host value for the guest. Throws CodecError on nesting past 200 levels and on functions/symbols. */
 export declare function encode(value: unknown, depth?: number): Wire;

@@ -3,7 +3,8 @@
  *
  * Plain JSON carries null, booleans, strings, safe integers, finite non-integral floats, arrays
  * (Python lists) and string-keyed objects (Python dicts). Everything else is `{"$t": tag, "v": …}`:
- * `tuple`, `set`, `frozenset`, `bytes` (base64), `int` (decimal text), `float` (`nan`, `inf`,
+ * `tuple`, `set`, `frozenset`, `bytes` (base64), `int` (hex text, or decimal), `complex`
+ * (`[real, imag]`), `float` (`nan`, `inf`,
  * `-inf`, `-0.0`, or an integral float such as `1.0`), `dict` (key/value pairs, for non-string keys
  * or a literal `$t` key), `exc` (type, message, traceback) and `repr` (a value with no JSON form,
  * shown by its repr). The Python side is `codec.py`. Plain JavaScript because it also runs inside
@@ -36,6 +37,24 @@ export class GuestException {
 }
 
 /** A guest value with no JSON form (a function, a class instance), carried by its repr. */
+/** A Python complex number. */
+export class Complex {
+  constructor(real, imag) {
+    this.real = real;
+    this.imag = imag;
+  }
+}
+
+/**
+ * A value already in wire form (for example a benchmark input parsed straight from its JSON text,
+ * so `1.0` stays a float and big ints stay exact): `encode` passes it through untouched.
+ */
+export class Encoded {
+  constructor(wire) {
+    this.wire = wire;
+  }
+}
+
 export class Opaque {
   constructor(repr) {
     this.repr = repr;
@@ -67,12 +86,13 @@ export function encode(value, depth = 0) {
       if (Number.isInteger(value) && Math.abs(value) > SAFE) return { $t: "float", v: String(value) };
       return value;
     case "bigint":
-      return { $t: "int", v: value.toString() };
+      return { $t: "int", v: value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}` };
     case "object":
       break;
     default:
       throw new CodecError(`a ${typeof value} has no tagged-JSON form`);
   }
+  if (value instanceof Encoded) return value.wire;
   if (Array.isArray(value)) return value.map((x) => encode(x, d));
   if (value instanceof Tuple) return { $t: "tuple", v: value.items.map((x) => encode(x, d)) };
   if (value instanceof FrozenSet) return { $t: "frozenset", v: [...value].map((x) => encode(x, d)) };
@@ -82,6 +102,7 @@ export function encode(value, depth = 0) {
   if (value instanceof GuestException) return { $t: "exc", v: { type: value.type, message: value.message, traceback: value.traceback } };
   if (value instanceof Error) return { $t: "exc", v: { type: value.name, message: value.message, traceback: value.stack ?? "" } };
   if (value instanceof Opaque) return { $t: "repr", v: value.repr };
+  if (value instanceof Complex) return { $t: "complex", v: [encode(value.real, d), encode(value.imag, d)] };
   const out = {};
   const keys = Object.keys(value);
   if (keys.includes("$t")) {
@@ -119,8 +140,21 @@ export function decode(wire, depth = 0) {
       return new Uint8Array(Buffer.from(text(v, tag), "base64"));
     case "int": {
       const s = text(v, tag);
+      const hex = /^(-?)0[xX]([0-9a-fA-F]{1,4000000})$/.exec(s);
+      if (hex) {
+        const magnitude = BigInt(`0x${hex[2]}`);
+        return hex[1] ? -magnitude : magnitude;
+      }
       if (!/^-?\d{1,100000}$/.test(s)) throw new CodecError("malformed int");
       return BigInt(s);
+    }
+    case "complex": {
+      const parts = list(v, tag);
+      if (parts.length !== 2) throw new CodecError("malformed complex");
+      const real = decode(parts[0], d);
+      const imag = decode(parts[1], d);
+      if (typeof real !== "number" || typeof imag !== "number") throw new CodecError("malformed complex");
+      return new Complex(real, imag);
     }
     case "float": {
       const s = text(v, tag);
