@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { CrucibleError } from "../errors.ts";
 import { baseGuestEnv, GUEST_HARNESS_DIR, GUEST_NODE_DIR } from "./bwrap.ts";
-import { decode, decodeException } from "./guest/codec.mjs";
+import { decode, decodeException, Encoded, type Wire } from "./guest/codec.mjs";
 import { encodeFrame, FrameReader } from "./frames.ts";
 import { guestBinds, type HostFacts } from "./host.ts";
 import type { CgroupPool } from "./cgroup.ts";
@@ -157,17 +157,17 @@ export class NodeGuest {
     return this.awaitReply(start, limits, signal);
   }
 
-  async call(body: { entry?: string; args?: unknown; exec?: string }, limits: Limits, signal?: AbortSignal): Promise<CallVerdict> {
+  async call(body: { entry?: string; args?: unknown; exec?: string }, limits: Limits, signal?: AbortSignal, raw = false): Promise<CallVerdict> {
     const start = this.begin(limits);
     this.send({ op: "call", ...body });
-    return this.awaitReply(start, limits, signal);
+    return this.awaitReply(start, limits, signal, raw);
   }
 
   async close(): Promise<void> {
     await this.proc.dispose();
   }
 
-  private async awaitReply(start: RunStart, limits: Limits, signal?: AbortSignal): Promise<CallVerdict> {
+  private async awaitReply(start: RunStart, limits: Limits, signal?: AbortSignal, raw = false): Promise<CallVerdict> {
     const stop = this.arm(limits.wallTimeMs, signal);
     const frame = await this.nextFrame(null);
     stop();
@@ -184,7 +184,7 @@ export class NodeGuest {
       if ("loaded" in frame) return { ...base, status: "ok", reason: null };
       let value: unknown;
       try {
-        value = decode(frame["value"]);
+        value = raw ? new Encoded(frame["value"] as Wire) : decode(frame["value"]);
       } catch (error) {
         this.breach(`a value that does not decode: ${(error as Error).message}`);
         return { ...base, status: "sandbox_error", reason: this.protocolError };

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { CrucibleError, throwIfAborted } from "../errors.ts";
 import { baseGuestEnv, GUEST_HARNESS_DIR } from "./bwrap.ts";
-import { decode, decodeException } from "./guest/codec.mjs";
+import { decode, decodeException, Encoded, type Wire } from "./guest/codec.mjs";
 import { encodeFrame, FrameReader } from "./frames.ts";
 import { guestBinds, type HostFacts } from "./host.ts";
 import type { CgroupPool } from "./cgroup.ts";
@@ -149,13 +149,14 @@ export class PythonWorker {
     body: { entry?: string; args?: unknown; kwargs?: unknown; exec?: string },
     limits: Limits,
     signal?: AbortSignal,
+    raw = false,
   ): Promise<CallVerdict> {
     const reply = await this.request({ op: "call", ...body, timeoutMs: limits.wallTimeMs }, limits, signal);
     const verdict: CallVerdict = this.toVerdict(reply);
     const extra: { value?: unknown; callMs?: number; restarted?: boolean } = {};
     if (verdict.status === "ok" && "value" in reply) {
       try {
-        extra.value = decode(reply["value"]);
+        extra.value = raw ? new Encoded(reply["value"] as Wire) : decode(reply["value"]);
       } catch (error) {
         await this.close();
         return sandboxError(`the guest sent a value that does not decode: ${(error as Error).message}`);
@@ -164,6 +165,45 @@ export class PythonWorker {
     if (typeof reply["callMs"] === "number") extra.callMs = reply["callMs"];
     if (typeof reply["restarted"] === "boolean") extra.restarted = reply["restarted"];
     return { ...verdict, ...extra };
+  }
+
+  /**
+   * Many calls of one entry point in a single round trip: each has its own timeout and verdict.
+   * With `stopOnFailure`, the calls after the first that does not end `ok` are not made.
+   */
+  async callMany(
+    entry: string,
+    calls: readonly { args: unknown; kwargs?: unknown; timeoutMs: number }[],
+    limits: Limits,
+    options: { stopOnFailure: boolean; raw: boolean; signal?: AbortSignal },
+  ): Promise<CallVerdict[]> {
+    const total = calls.reduce((sum, c) => sum + c.timeoutMs, 0);
+    // The backstop covers every call, plus a reload after each one that might time out.
+    const reply = await this.request(
+      { op: "calls", entry, calls, stopOnFailure: options.stopOnFailure },
+      { ...limits, wallTimeMs: total + calls.length * 50 },
+      options.signal,
+    );
+    const results = reply["results"];
+    if (reply["status"] !== "ok" || !Array.isArray(results)) return [{ ...this.toVerdict(reply) }];
+    const out: CallVerdict[] = [];
+    for (const r of results as Record<string, unknown>[]) {
+      const verdict = this.toVerdict(r);
+      const extra: { value?: unknown; callMs?: number; restarted?: boolean } = {};
+      if (verdict.status === "ok" && "value" in r) {
+        try {
+          extra.value = options.raw ? new Encoded(r["value"] as Wire) : decode(r["value"]);
+        } catch (error) {
+          await this.close();
+          out.push(sandboxError(`the guest sent a value that does not decode: ${(error as Error).message}`));
+          break;
+        }
+      }
+      if (typeof r["callMs"] === "number") extra.callMs = r["callMs"];
+      if (typeof r["restarted"] === "boolean") extra.restarted = r["restarted"];
+      out.push({ ...verdict, ...extra });
+    }
+    return out;
   }
 
   async close(): Promise<void> {

@@ -54,6 +54,8 @@ export interface CallOptions {
   readonly timeoutMs?: number;
   /** Python keyword arguments. */
   readonly kwargs?: Readonly<Record<string, unknown>>;
+  /** Keep the returned value in wire form (an `Encoded`), undecoded: for callers that only pass it on. */
+  readonly raw?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -64,6 +66,17 @@ export interface Session {
   readonly loaded: Verdict;
   /** Calls a top-level function with tagged-JSON-encodable arguments. */
   call(entry: string, args?: readonly unknown[], options?: CallOptions): Promise<CallVerdict>;
+  /**
+   * Calls `entry` once per argument list, in one round trip where the backend allows it (Python).
+   * Each call has its own verdict and its own timeout (`timeoutsMs[i]`, or `timeoutMs` for all);
+   * with `stopOnFailure` the calls after the first that does not end `ok` are not made, and the
+   * result is shorter than `argsList`.
+   */
+  callMany(
+    entry: string,
+    argsList: readonly (readonly unknown[])[],
+    options?: Omit<CallOptions, "kwargs"> & { readonly timeoutsMs?: readonly number[]; readonly stopOnFailure?: boolean },
+  ): Promise<CallVerdict[]>;
   /** Executes more code in the session's namespace (multi-turn code execution). */
   exec(code: string, options?: Omit<CallOptions, "kwargs">): Promise<CallVerdict>;
   close(): Promise<void>;
@@ -337,7 +350,7 @@ class PythonSession implements Session {
     return this.serial.run(async () => {
       this.assertUsable();
       if (this.loaded.status !== "ok") return this.loaded;
-      return this.worker.call(body, limits, options.signal);
+      return this.worker.call(body, limits, options.signal, options.raw === true);
     });
   }
 
@@ -348,6 +361,22 @@ class PythonSession implements Session {
       this.assertUsable();
       if (this.loaded.status !== "ok") return this.loaded;
       return this.worker.call({ exec: code }, limits, options.signal);
+    });
+  }
+
+  async callMany(entry: string, argsList: readonly (readonly unknown[])[], options: ManyOptions = {}): Promise<CallVerdict[]> {
+    checkEntry(entry);
+    const timeouts = manyTimeouts(argsList.length, options, this.limits);
+    const calls = argsList.map((args, i) => ({ args: encode([...args]), timeoutMs: timeouts[i]! }));
+    return this.serial.run(async () => {
+      this.assertUsable();
+      if (this.loaded.status !== "ok") return [this.loaded];
+      if (calls.length === 0) return [];
+      return this.worker.callMany(entry, calls, this.limits, {
+        stopOnFailure: options.stopOnFailure === true,
+        raw: options.raw === true,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     });
   }
 
@@ -404,7 +433,7 @@ class NodeSession implements Session {
     return this.serial.run(async () => {
       this.assertUsable();
       if (this.loaded.status !== "ok") return this.loaded;
-      return this.afterCall(await this.guest.call(body, limits, options.signal));
+      return this.afterCall(await this.guest.call(body, limits, options.signal, options.raw === true));
     });
   }
 
@@ -427,6 +456,17 @@ class NodeSession implements Session {
     await this.guest.close();
   }
 
+  async callMany(entry: string, argsList: readonly (readonly unknown[])[], options: ManyOptions = {}): Promise<CallVerdict[]> {
+    const timeouts = manyTimeouts(argsList.length, options, this.limits);
+    const out: CallVerdict[] = [];
+    for (const [i, args] of argsList.entries()) {
+      const v = await this.call(entry, args, { timeoutMs: timeouts[i]!, ...(options.raw ? { raw: true } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+      out.push(v);
+      if (options.stopOnFailure && v.status !== "ok") break;
+    }
+    return out;
+  }
+
   /** A call that ended the process restarts the session with its code loaded again. */
   private async afterCall(verdict: CallVerdict): Promise<CallVerdict> {
     if (this.guest.alive || this.closed) return verdict;
@@ -438,6 +478,15 @@ class NodeSession implements Session {
   private assertUsable(): void {
     if (this.closed) throw new CrucibleError("closed", "this session was closed; open a new one");
   }
+}
+
+type ManyOptions = Omit<CallOptions, "kwargs"> & { readonly timeoutsMs?: readonly number[]; readonly stopOnFailure?: boolean };
+
+function manyTimeouts(count: number, options: ManyOptions, limits: Limits): number[] {
+  if (options.timeoutsMs !== undefined && options.timeoutsMs.length !== count) {
+    throw new CrucibleError("invalid_argument", `timeoutsMs has ${options.timeoutsMs.length} entries for ${count} calls`);
+  }
+  return Array.from({ length: count }, (_, i) => callLimits(limits, options.timeoutsMs?.[i] ?? options.timeoutMs).wallTimeMs);
 }
 
 function filenameFor(language: Language): string {

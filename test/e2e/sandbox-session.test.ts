@@ -84,6 +84,23 @@ describe("Python sessions", () => {
     }
   });
 
+  it("should make many calls in one round trip, each with its own timeout and verdict", async () => {
+    const s = await sandbox.session({ language: "python", code: PY });
+    try {
+      const all = await s.callMany("add", [[1, 2], [3, 4], ["a", 1], [5, 6]]);
+      expect(all.map((v) => v.status)).toEqual(["ok", "ok", "error", "ok"]);
+      expect(all.map((v) => v.value)).toEqual([3, 7, undefined, 11]);
+      const stopped = await s.callMany("add", [[1, 1], ["a", 1], [2, 2]], { stopOnFailure: true });
+      expect(stopped.map((v) => v.status)).toEqual(["ok", "error"]);
+      const timed = await s.callMany("spin", [[], []], { timeoutsMs: [300, 300] });
+      expect(timed.map((v) => [v.status, v.restarted])).toEqual([["timeout", true], ["timeout", true]]);
+      expect((await s.call("add", [2, 2])).value).toBe(4);
+      await expect(s.callMany("add", [[1, 1]], { timeoutsMs: [1, 2] })).rejects.toSatisfy((e: unknown) => isCrucibleError(e, "invalid_argument"));
+    } finally {
+      await s.close();
+    }
+  });
+
   it("should execute cells in the session namespace (multi-turn code execution)", async () => {
     const s = await sandbox.session({ language: "python", code: "" });
     try {
@@ -140,6 +157,16 @@ describe("JavaScript and TypeScript sessions", () => {
       expect((await s.call("later", [21])).value).toBe(42);
       const boom = await s.call("boom");
       expect([boom.status, boom.exception?.type]).toEqual(["error", "TypeError"]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("should make many calls through callMany in a JavaScript session too", async () => {
+    const s = await sandbox.session({ language: "javascript", code: "function twice(x) { if (x < 0) throw new RangeError('neg'); return 2 * x; }" });
+    try {
+      const all = await s.callMany("twice", [[1], [-1], [3]], { stopOnFailure: true });
+      expect(all.map((v) => [v.status, v.value])).toEqual([["ok", 2], ["error", undefined]]);
     } finally {
       await s.close();
     }

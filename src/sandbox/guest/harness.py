@@ -574,6 +574,8 @@ class Supervisor:
                     reply = self.open(req)
                 elif op == "call":
                     reply = self.call(req)
+                elif op == "calls":
+                    reply = self.calls(req)
                 elif op == "ping":
                     reply = {"pong": True}
                 else:
@@ -766,6 +768,21 @@ class Supervisor:
         if not reply["restarted"]:
             reply["restartError"] = restart.get("reason") or restart.get("status")
         return reply
+
+    def calls(self, req):
+        """Many calls in one round trip with the host, each with its own timeout and verdict; stops
+        after the first one that does not end ok when asked to."""
+        results = []
+        for one in req.get("calls") or []:
+            body = {"entry": req.get("entry"), "args": one.get("args"), "kwargs": one.get("kwargs"),
+                    "timeoutMs": one.get("timeoutMs")}
+            reply = self.call(body)
+            results.append(reply)
+            if req.get("stopOnFailure") and reply.get("status") != "ok":
+                break
+            if self.session is None:
+                break
+        return {"status": "ok", "results": results}
 
     def close_session(self):
         if self.session is not None:

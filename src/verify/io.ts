@@ -1,0 +1,235 @@
+import { Encoded, type GuestException, type Wire } from "../sandbox/guest/codec.mjs";
+import type { Limits } from "../sandbox/policy.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
+import type { CallVerdict } from "../sandbox/verdict.ts";
+import type { Comparator, Compat, Oracle } from "./comparator.ts";
+
+/** EvalPlus's defaults: a test may take `factor` times the reference's time, and never less than the floor. */
+export const DEFAULT_TIME_FACTOR = 4;
+export const DEFAULT_TIME_FLOOR_MS = 1000;
+const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+/** EvalPlus's memory limit per solution process. */
+export const DEFAULT_MEMORY_BYTES = 4 * 1024 ** 3;
+const CHUNK = 64;
+
+export interface IOCheck {
+  /** The whole solution program; its `entryPoint` is called on every input. */
+  readonly code: string;
+  readonly entryPoint: string;
+  /** Each input is the argument list, in wire form (so 1.0 stays a float and big ints stay exact). */
+  readonly inputs: readonly (readonly Wire[])[];
+  /** The reference's output for each input, in wire form. */
+  readonly expected: readonly Wire[];
+  /** Per-test wall-time limit, one per input (see `timeLimits`). */
+  readonly timeLimitsMs: readonly number[];
+  readonly atol: number;
+  readonly oracle?: Oracle;
+  readonly compat?: Compat;
+  /** Stop at the first failing test (pass@k needs no more); false grades every test. Default true. */
+  readonly failFast?: boolean;
+  /** Time for loading the program (module-level code). */
+  readonly loadTimeoutMs?: number;
+  /** Other limits for the solution's session (memory defaults to EvalPlus's 4 GiB). */
+  readonly limits?: Partial<Limits>;
+}
+
+export type IOFailureKind = "load" | "exception" | "timeout" | "crash" | "mismatch";
+
+export interface IOFailure {
+  readonly index: number;
+  readonly kind: IOFailureKind;
+  readonly input: readonly Wire[] | null;
+  readonly expected: Wire | null;
+  /** The candidate's output, for a mismatch. */
+  readonly actual?: Wire;
+  readonly exception?: GuestException;
+  readonly reason?: string;
+}
+
+export interface IOReport {
+  readonly kind: "io";
+  /** `timeout` only when loading the program hung (EvalPlus's "timed out"); a slow test is a failure. */
+  readonly status: "passed" | "failed" | "timeout";
+  readonly passed: boolean;
+  readonly total: number;
+  /** Per test: true passed, false failed, null not run (after a fail-fast stop). */
+  readonly passVector: readonly (boolean | null)[];
+  /** The first failing test, with what went wrong. */
+  readonly failure?: IOFailure;
+  readonly wallMs: number;
+}
+
+/** Per-test limits from the reference's own times: max(floor, factor × reference). */
+export function timeLimits(referenceMs: readonly number[], options: { factor?: number; floorMs?: number } = {}): number[] {
+  const factor = options.factor ?? DEFAULT_TIME_FACTOR;
+  const floor = options.floorMs ?? DEFAULT_TIME_FLOOR_MS;
+  return referenceMs.map((t) => Math.max(floor, Math.ceil(factor * t)));
+}
+
+/**
+ * Grades a solution on input/output tests, EvalPlus style: the solution is loaded once in a
+ * session, its entry point is called on each input with that test's time limit, and its outputs
+ * are compared with the reference's by the comparator, in a separate interpreter. A call that
+ * raises, crashes or runs out of time fails its test (the session reloads and goes on when
+ * `failFast` is false).
+ */
+export async function checkIO(sandbox: Sandbox, comparator: Comparator, check: IOCheck, options: { signal?: AbortSignal } = {}): Promise<IOReport> {
+  const started = performance.now();
+  const total = check.inputs.length;
+  const failFast = check.failFast ?? true;
+  const vector: (boolean | null)[] = new Array<boolean | null>(total).fill(null);
+  const signal = options.signal;
+  const session = await sandbox.session({
+    language: "python",
+    code: check.code,
+    limits: { memoryBytes: DEFAULT_MEMORY_BYTES, ...check.limits, wallTimeMs: check.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS },
+    ...(signal ? { signal } : {}),
+  });
+  const done = (status: IOReport["status"], failure?: IOFailure): IOReport => ({
+    kind: "io",
+    status,
+    passed: status === "passed",
+    total,
+    passVector: vector,
+    ...(failure ? { failure } : {}),
+    wallMs: performance.now() - started,
+  });
+  try {
+    if (session.loaded.status !== "ok") {
+      const load = session.loaded;
+      const failure: IOFailure = {
+        index: -1,
+        kind: "load",
+        input: null,
+        expected: null,
+        ...(load.exception ? { exception: load.exception } : {}),
+        reason: load.reason ?? load.status,
+      };
+      return done(load.status === "timeout" ? "timeout" : "failed", failure);
+    }
+    let atol = check.atol;
+    let first: IOFailure | undefined;
+    for (let start = 0; start < total && (first === undefined || !failFast); start += CHUNK) {
+      const end = Math.min(total, start + CHUNK);
+      const outputs: Wire[] = [];
+      const okIndex: number[] = [];
+      const verdicts = await session.callMany(
+        check.entryPoint,
+        check.inputs.slice(start, end).map((input) => input.map((w) => new Encoded(w))),
+        {
+          timeoutsMs: check.timeLimitsMs.slice(start, end).map((t) => t ?? DEFAULT_TIME_FLOOR_MS),
+          stopOnFailure: failFast,
+          raw: true,
+          ...(signal ? { signal } : {}),
+        },
+      );
+      for (const [k, v] of verdicts.entries()) {
+        const i = start + k;
+        if (v.status === "ok") {
+          outputs.push((v.value as Encoded).wire);
+          okIndex.push(i);
+          continue;
+        }
+        vector[i] = false;
+        first ??= callFailure(i, v, check);
+        if (failFast) break;
+      }
+      // Compare what ran, in order: outputs before a fail-fast stop still count.
+      let from = 0;
+      while (from < outputs.length) {
+        const idx = okIndex.slice(from);
+        const { index, atol: after } = await comparator.firstMismatch(
+          outputs.slice(from),
+          idx.map((i) => check.expected[i]!),
+          idx.map((i) => check.inputs[i]!),
+          atol,
+          check.oracle,
+          check.compat,
+          signal,
+        );
+        atol = after;
+        if (index < 0) {
+          for (const i of idx) vector[i] = true;
+          break;
+        }
+        for (const i of idx.slice(0, index)) vector[i] = true;
+        const bad = idx[index]!;
+        vector[bad] = false;
+        const mismatch: IOFailure = { index: bad, kind: "mismatch", input: check.inputs[bad]!, expected: check.expected[bad]!, actual: outputs[from + index]! };
+        if (first === undefined || bad < first.index) first = mismatch;
+        if (failFast) break;
+        from += index + 1;
+      }
+      if (first !== undefined && failFast) {
+        // Tests after the first failure did not count; forget any that ran past it.
+        for (let i = first.index + 1; i < total; i++) vector[i] = null;
+      }
+    }
+    return first === undefined ? done("passed") : done("failed", first);
+  } finally {
+    await session.close();
+  }
+}
+
+function callFailure(index: number, v: CallVerdict, check: IOCheck): IOFailure {
+  const kind: IOFailureKind = v.status === "timeout" ? "timeout" : v.status === "error" && v.exception ? "exception" : "crash";
+  return {
+    index,
+    kind,
+    input: check.inputs[index]!,
+    expected: check.expected[index]!,
+    ...(v.exception ? { exception: v.exception } : {}),
+    reason: v.reason ?? v.status,
+  };
+}
+
+export interface ReferenceRun {
+  /** The reference's output for each input, in wire form. */
+  readonly outputs: readonly Wire[];
+  /** Time inside the reference function per input, measured in the guest, in ms. */
+  readonly timesMs: readonly number[];
+}
+
+/**
+ * Runs the reference solution on every input to get the expected outputs and its time per test.
+ * Throws when the reference itself fails on an input: the dataset or the machine is broken, and
+ * grading against it would be meaningless.
+ */
+export async function runReference(
+  sandbox: Sandbox,
+  reference: { code: string; entryPoint: string; inputs: readonly (readonly Wire[])[]; timeoutMs?: number; limits?: Partial<Limits> },
+  options: { signal?: AbortSignal } = {},
+): Promise<ReferenceRun> {
+  const signal = options.signal;
+  const session = await sandbox.session({
+    language: "python",
+    code: reference.code,
+    limits: { memoryBytes: DEFAULT_MEMORY_BYTES, ...reference.limits, wallTimeMs: 60_000 },
+    ...(signal ? { signal } : {}),
+  });
+  try {
+    if (session.loaded.status !== "ok") {
+      throw new Error(`the reference did not load: ${session.loaded.exception?.message ?? session.loaded.reason ?? session.loaded.status}`);
+    }
+    const outputs: Wire[] = [];
+    const timesMs: number[] = [];
+    for (let start = 0; start < reference.inputs.length; start += CHUNK) {
+      const verdicts = await session.callMany(
+        reference.entryPoint,
+        reference.inputs.slice(start, start + CHUNK).map((input) => input.map((w) => new Encoded(w))),
+        { timeoutMs: reference.timeoutMs ?? 60_000, stopOnFailure: true, raw: true, ...(signal ? { signal } : {}) },
+      );
+      for (const [k, v] of verdicts.entries()) {
+        if (v.status !== "ok") {
+          const what = v.exception ? `${v.exception.type}: ${v.exception.message}` : (v.reason ?? "");
+          throw new Error(`the reference failed on input ${start + k}: ${v.status} ${what}`);
+        }
+        outputs.push((v.value as Encoded).wire);
+        timesMs.push(v.callMs ?? v.wallMs);
+      }
+    }
+    return { outputs, timesMs };
+  } finally {
+    await session.close();
+  }
+}
