@@ -24,12 +24,20 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
-    files: ["eslint.config.js", "vitest.config.ts", "**/*.mjs"],
+    files: ["eslint.config.js", "vitest.config.ts", "**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    // Guest code runs inside the sandbox in plain JavaScript (see harness.mjs for why).
+    // Guest code runs inside the sandbox in plain JavaScript (see harness.cjs for why).
     files: ["src/sandbox/guest/**/*.mjs"],
     languageOptions: { globals: { process: "readonly", Buffer: "readonly", globalThis: "readonly" } },
+  },
+  {
+    files: ["src/sandbox/guest/**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { process: "readonly", Buffer: "readonly", globalThis: "readonly", require: "readonly" },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

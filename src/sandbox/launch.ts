@@ -133,7 +133,8 @@ export class SandboxProcess {
         // already gone
       }
     }
-    this.cgroup?.killAll();
+    // Once given back, the group may already hold another sandbox: never signal through it again.
+    if (!this.released) this.cgroup?.killAll();
     await this.exited;
   }
 

@@ -108,7 +108,7 @@ export class NodeGuest {
           // With a memory cgroup the kernel holds the limit; the heap flag, which costs every start
           // ~3 ms, is the fallback without one.
           ...(host.cgroups ? [] : [`--max-old-space-size=${heapMiB}`]),
-          join(GUEST_HARNESS_DIR, "harness.mjs"),
+          join(GUEST_HARNESS_DIR, "harness.cjs"),
         ],
       },
     });

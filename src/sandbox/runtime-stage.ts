@@ -17,7 +17,7 @@ import { dirname, join, parse } from "node:path";
 
 /** Files of the guest directory that run inside: the harnesses and codecs, nothing else. */
 export function isGuestRuntimeFile(name: string): boolean {
-  return /^[a-z-]+\.(py|mjs)$/.test(name);
+  return /^[a-z-]+\.(py|mjs|cjs)$/.test(name);
 }
 
 /**

@@ -284,10 +284,14 @@ class LocalSandbox implements Sandbox {
     const key = spawnKey(limits);
     const index = this.readyNode.findIndex((g) => g.key === key && g.alive);
     const guest = index >= 0 ? this.readyNode.splice(index, 1)[0]! : this.newNodeGuest(limits);
-    this.topUpNode();
+    // On a miss (the first run, or limits of its own) the pool refills after this run, so the
+    // guests it starts do not compete with this one for the cores.
+    const deferTopUp = index < 0;
+    if (!deferTopUp) this.topUpNode();
     try {
       return await guest.run({ code, argv }, limits, signal);
     } finally {
+      if (deferTopUp) this.topUpNode();
       await guest.close();
     }
   }

@@ -67,7 +67,7 @@ describe("capabilities, no_new_privs and seccomp", () => {
       ].join("\n"),
       limits: { wallTimeMs: 5_000 },
     });
-    const found = await waitFor(() => sandboxedProcesses().some((p) => p.cmdline.includes("harness.mjs") && p.threads.some((t) => t.name.startsWith("WorkerThread"))), 3_000);
+    const found = await waitFor(() => sandboxedProcesses().some((p) => p.cmdline.includes("harness.cjs") && p.threads.some((t) => t.name.startsWith("WorkerThread"))), 3_000);
     const processes = sandboxedProcesses();
     const v = await run;
     expect(found).toBe(true);

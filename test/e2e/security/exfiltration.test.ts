@@ -114,7 +114,7 @@ describe("processes", () => {
     expect(v.status, v.stderr).toBe("ok");
     const procs = jsonOut<Record<string, string>>(v);
     expect(Object.keys(procs)).toEqual(["1"]);
-    expect(procs["1"]).toContain("/crucible/harness.mjs");
+    expect(procs["1"]).toContain("/crucible/harness.cjs");
     expect(JSON.stringify(procs)).not.toContain(hostMarker);
   });
 });
@@ -157,7 +157,7 @@ describe("host files", () => {
     expect(out.root).toEqual(["bin", "crucible", "dev", "etc", "lib", "lib64", "proc", "sbin", "tmp", "usr"]);
     expect(out.etc).toEqual(["ld.so.cache"]);
     // The harness and codec files are the only part of the project the guest sees.
-    expect(out.crucible).toEqual(["codec.mjs", "codec.py", "harness.mjs", "harness.py"]);
+    expect(out.crucible).toEqual(["codec.mjs", "codec.py", "harness.cjs", "harness.py"]);
     expect(out.tmp).toEqual([]);
     expect(JSON.stringify(v)).not.toContain(canaries.secret);
   });

@@ -5,16 +5,22 @@
  * and exits; `open` loads code once as a classic script (so its top-level functions can be called
  * by name) and then answers `call`s on fd 3 until the host closes it. Replies go to fd 4 as
  * length-prefixed JSON frames. TypeScript arrives here already stripped of its types by the host,
- * so no run pays for loading the stripper. Plain JavaScript for the same reason.
+ * so no run pays for loading the stripper. Plain CommonJS for the same reason: a run starts no ES
+ * module loader unless its own program is an ES module.
  *
  * The verdict (exit status, times, memory, limits) is decided by the host from outside; what this
  * harness reports is only what the guest produced: a returned value or an exception.
  */
-import { closeSync, createReadStream, readdirSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { compileFunction, runInThisContext } from "node:vm";
-import { decode, encode } from "./codec.mjs";
+"use strict";
+const { closeSync, createReadStream, readdirSync, readFileSync, readSync, writeFileSync, writeSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { pathToFileURL } = require("node:url");
+const { compileFunction, runInThisContext } = require("node:vm");
+
+// The codec is an ES module shared with the host; only sessions need it, so runs never pay for
+// loading it.
+let decode;
+let encode;
 
 const REQUEST_FD = 3;
 const REPLY_FD = 4;
@@ -112,6 +118,7 @@ async function runProgram(req) {
 }
 
 async function serveSession(first) {
+  ({ decode, encode } = await import("./codec.mjs"));
   globalThis.require = createRequire("/tmp/main.js");
   try {
     runInThisContext(first.code ?? "", { filename: first.filename ?? "main.js" });
