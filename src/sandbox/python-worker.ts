@@ -206,6 +206,22 @@ export class PythonWorker {
     return out;
   }
 
+  /**
+   * Ends the session: the supervisor kills the session child and everything it started, and empties
+   * the writable areas, so the worker can serve others as if fresh. Resolves to false when the
+   * worker could not be cleaned (it is then closed).
+   */
+  async endSession(): Promise<boolean> {
+    try {
+      const reply = await this.request({ op: "end" }, this.limits);
+      if (reply["status"] === "ok" && this.alive) return true;
+    } catch {
+      // fall through: a worker that cannot end its session is not reused
+    }
+    await this.close();
+    return false;
+  }
+
   async close(): Promise<void> {
     this.fail("closed");
     await this.proc.dispose();

@@ -85,6 +85,8 @@ export interface Session {
 export interface Sandbox {
   readonly host: HostFacts;
   readonly limits: Limits;
+  /** Runs at once. */
+  readonly poolSize: number;
   run(request: RunRequest): Promise<Verdict>;
   session(request: SessionRequest): Promise<Session>;
   /** Starts the warm processes now instead of on first use. */
@@ -107,7 +109,7 @@ class LocalSandbox implements Sandbox {
   readonly limits: Limits;
   private readonly env: Readonly<Record<string, string>>;
   private readonly gate: Gate;
-  private readonly poolSize: number;
+  readonly poolSize: number;
   private readonly maxSessions: number;
   private readonly preload: readonly string[];
   private readonly prespawn: boolean;
@@ -225,6 +227,31 @@ class LocalSandbox implements Sandbox {
     return PythonWorker.start({ host: this.host, cgroups: this.cgroups, limits, env: this.env, preload: this.preload }, signal);
   }
 
+  /**
+   * @internal A warm worker for a session: an idle one of the pool when its writable area has the
+   * size asked for, a new one otherwise.
+   */
+  async takePythonWorker(limits: Limits, signal?: AbortSignal): Promise<PythonWorker> {
+    if (limits.diskBytes === this.limits.diskBytes) {
+      let worker = this.idlePython.pop();
+      while (worker && !worker.alive) {
+        void worker.close();
+        worker = this.idlePython.pop();
+      }
+      if (worker) return worker;
+    }
+    return this.newPythonWorker(limits, signal);
+  }
+
+  /** @internal A worker whose session ended cleanly goes back to the pool, or is closed. */
+  givePythonWorker(worker: PythonWorker): void {
+    if (!this.closed && worker.alive && worker.limits.diskBytes === this.limits.diskBytes && this.idlePython.length < this.poolSize) {
+      this.idlePython.push(worker);
+    } else {
+      void worker.close();
+    }
+  }
+
   /** @internal */
   newNodeGuest(limits: Limits): NodeGuest {
     return new NodeGuest({ host: this.host, cgroups: this.cgroups, limits, env: this.env });
@@ -337,7 +364,7 @@ class PythonSession implements Session {
   }
 
   static async open(owner: LocalSandbox, code: string, limits: Limits, signal?: AbortSignal): Promise<PythonSession> {
-    const worker = await owner.newPythonWorker(limits, signal);
+    const worker = await owner.takePythonWorker(limits, signal);
     try {
       const loaded = await worker.open(code, limits, signal);
       return new PythonSession(owner, worker, loaded, limits);
@@ -388,7 +415,10 @@ class PythonSession implements Session {
     if (this.closed) return;
     this.closed = true;
     this.owner.forget(this);
-    await this.worker.close();
+    await this.serial.run(async () => {
+      if (this.worker.alive && (await this.worker.endSession())) this.owner.givePythonWorker(this.worker);
+      else await this.worker.close();
+    });
   }
 
   private assertUsable(): void {

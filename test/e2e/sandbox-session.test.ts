@@ -182,6 +182,26 @@ describe("JavaScript and TypeScript sessions", () => {
   });
 });
 
+describe("sessions on pooled workers", () => {
+  it("should leave nothing of a closed session to the runs and sessions that reuse its worker", async () => {
+    const own = createSandbox({ poolSize: 1 });
+    try {
+      await own.warm();
+      const s = await own.session({
+        language: "python",
+        code: "import os, subprocess\nopen('/tmp/left.txt', 'w').write('x')\nopen('/dev/shm/left', 'w').write('x')\nsubprocess.Popen(['sleep', '600'])\ndef ping():\n    return os.getpid()",
+      });
+      expect((await s.call("ping")).status).toBe("ok");
+      await s.close();
+      expect(own.stats().idlePython).toBe(1);
+      const v = await own.run({ language: "python", code: "import os\nprint(sorted(os.listdir('/tmp')), os.listdir('/dev/shm'), sorted(p for p in os.listdir('/proc') if p.isdigit()) )" });
+      expect(v.stdout).toMatch(/^\[\] \[\] \['1', '\d+'\]\n$/);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("session limits", () => {
   it("should answer busy when maxSessions are open, and accept again after one closes", async () => {
     const open = await Promise.all([0, 1, 2].map(() => sandbox.session({ language: "python", code: "" })));

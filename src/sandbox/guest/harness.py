@@ -576,6 +576,10 @@ class Supervisor:
                     reply = self.call(req)
                 elif op == "calls":
                     reply = self.calls(req)
+                elif op == "end":
+                    # The session is over: everything of it goes, as after a run.
+                    self.close_session()
+                    reply = {"status": "ok"}
                 elif op == "ping":
                     reply = {"pong": True}
                 else:
