@@ -134,8 +134,14 @@ export async function checkIO(sandbox: Sandbox, comparator: Comparator, check: I
         first ??= callFailure(i, v, check);
         if (failFast) break;
       }
-      // Compare what ran, in order: outputs before a fail-fast stop still count.
+      // Outputs whose wire text is the expected one's are equal without asking the comparator (no
+      // NaN and no repr inside, where equal text does not mean equal values); only the prefix up to
+      // the first other output goes on to the comparator.
       let from = 0;
+      while (from < outputs.length && sameWire(outputs[from]!, check.expected[okIndex[from]!]!)) {
+        vector[okIndex[from]!] = true;
+        from++;
+      }
       while (from < outputs.length) {
         const idx = okIndex.slice(from);
         const { index, atol: after } = await comparator.firstMismatch(
@@ -169,6 +175,11 @@ export async function checkIO(sandbox: Sandbox, comparator: Comparator, check: I
   } finally {
     await session.close();
   }
+}
+
+function sameWire(actual: Wire, expected: Wire): boolean {
+  const text = JSON.stringify(actual);
+  return text === JSON.stringify(expected) && !text.includes('"$t":"repr"') && !text.includes('"v":"nan"');
 }
 
 function callFailure(index: number, v: CallVerdict, check: IOCheck): IOFailure {
