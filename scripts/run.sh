@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's two commands: `bash scripts/run.sh` runs the main job on its embedded defaults,
 # `bash scripts/run.sh test` runs the whole test suite. Both provision what they need first:
-# a Node >= 22 runtime from the npm registry when the machine's Node is older, bubblewrap through
-# apt when it is missing and we are root, and the project's npm dependencies.
+# a Node >= 22 runtime from the npm registry when the machine's Node is older, bubblewrap (and
+# Chromium, for the report's tests) through apt when missing and we are root, and the npm dependencies.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -37,6 +37,17 @@ if ! command -v bwrap >/dev/null 2>&1; then
       die "apt-get could not install bubblewrap; install it (Debian/Ubuntu: apt-get install bubblewrap) and re-run."
   else
     die "bubblewrap (bwrap) is required to sandbox guest code; install it (Debian/Ubuntu: sudo apt-get install bubblewrap) and re-run."
+  fi
+fi
+
+# The HTML report's tests render it in a real browser; the demo does not need one.
+if [ "${1:-}" = test ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "chromium is missing; installing it with apt-get"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 ||
+      die "apt-get could not install chromium; install it (Debian/Ubuntu: apt-get install chromium) and re-run."
+  else
+    say "chromium is missing: the HTML report's tests will fail; install it (Debian/Ubuntu: sudo apt-get install chromium)"
   fi
 fi
 

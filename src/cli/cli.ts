@@ -5,6 +5,7 @@ import { CrucibleError, isCrucibleError } from "../errors.ts";
 import { runDoctor } from "../sandbox/doctor.ts";
 import { createSandbox, LANGUAGES, type Language } from "../sandbox/sandbox.ts";
 import { runDemo } from "./demo.ts";
+import { registerEval } from "./eval.ts";
 import { limitOptions, limitsFrom } from "./options.ts";
 import { EXIT_CODES, escapeForTerminal, summarize } from "./render.ts";
 
@@ -117,6 +118,8 @@ function program(): Command {
         await sandbox.close();
       }
     });
+
+  registerEval(cli);
   return cli;
 }
 
