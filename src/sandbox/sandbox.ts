@@ -44,7 +44,10 @@ export interface SessionRequest {
   readonly language: Language;
   /** Code loaded once; its top-level functions are what `call` reaches. */
   readonly code: string;
-  /** Limits for loading and the default for every call (`wallTimeMs` is the per-call timeout). */
+  /**
+   * Limits for loading and the default for every call (`wallTimeMs` is the per-call timeout).
+   * `cpuTimeMs` bounds the session's whole life, since the kernel counts CPU per process.
+   */
   readonly limits?: Partial<Limits>;
   readonly signal?: AbortSignal;
 }

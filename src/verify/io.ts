@@ -10,6 +10,11 @@ export const DEFAULT_TIME_FLOOR_MS = 1000;
 const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 /** EvalPlus's memory limit per solution process. */
 export const DEFAULT_MEMORY_BYTES = 4 * 1024 ** 3;
+/**
+ * A session's CPU limit bounds its whole life (the kernel's RLIMIT_CPU is per process), while each
+ * test has its own wall-time limit: give the session an hour, so only the per-test limits decide.
+ */
+const SESSION_CPU_MS = 3_600_000;
 const CHUNK = 64;
 
 export interface IOCheck {
@@ -82,7 +87,7 @@ export async function checkIO(sandbox: Sandbox, comparator: Comparator, check: I
   const session = await sandbox.session({
     language: "python",
     code: check.code,
-    limits: { memoryBytes: DEFAULT_MEMORY_BYTES, ...check.limits, wallTimeMs: check.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS },
+    limits: { memoryBytes: DEFAULT_MEMORY_BYTES, cpuTimeMs: SESSION_CPU_MS, ...check.limits, wallTimeMs: check.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS },
     ...(signal ? { signal } : {}),
   });
   const done = (status: IOReport["status"], failure?: IOFailure): IOReport => ({
@@ -215,7 +220,7 @@ export async function runReference(
   const session = await sandbox.session({
     language: "python",
     code: reference.code,
-    limits: { memoryBytes: DEFAULT_MEMORY_BYTES, ...reference.limits, wallTimeMs: 60_000 },
+    limits: { memoryBytes: DEFAULT_MEMORY_BYTES, cpuTimeMs: SESSION_CPU_MS, ...reference.limits, wallTimeMs: 60_000 },
     ...(signal ? { signal } : {}),
   });
   try {
