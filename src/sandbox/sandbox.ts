@@ -73,7 +73,8 @@ export interface Session {
    * Calls `entry` once per argument list, in one round trip where the backend allows it (Python).
    * Each call has its own verdict and its own timeout (`timeoutsMs[i]`, or `timeoutMs` for all);
    * with `stopOnFailure` the calls after the first that does not end `ok` are not made, and the
-   * result is shorter than `argsList`.
+   * result is shorter than `argsList`. A batch whose results grow past tens of megabytes also ends
+   * early, every result `ok`: call again with the rest.
    */
   callMany(
     entry: string,

@@ -496,7 +496,14 @@ def drain_fd(fd):
     return bytes(out)
 
 
+# Bytes of the last frame parsed, so batches can bound what they hold.
+last_frame_bytes = 0
+# A batch of calls stops early (the host asks again for the rest) once its replies hold this much.
+BATCH_REPLY_BYTES = 32 * 1024 * 1024
+
+
 def split_frames(buf):
+    global last_frame_bytes
     frames = []
     while len(buf) >= 4:
         (n,) = struct.unpack(">I", bytes(buf[:4]))
@@ -507,6 +514,7 @@ def split_frames(buf):
         if len(buf) < 4 + n:
             break
         body = bytes(buf[4 : 4 + n])
+        last_frame_bytes = n
         del buf[: 4 + n]
         try:
             frames.append(json.loads(body.decode("utf-8")))
@@ -777,14 +785,16 @@ class Supervisor:
         """Many calls in one round trip with the host, each with its own timeout and verdict; stops
         after the first one that does not end ok when asked to."""
         results = []
+        held = 0
         for one in req.get("calls") or []:
             body = {"entry": req.get("entry"), "args": one.get("args"), "kwargs": one.get("kwargs"),
                     "timeoutMs": one.get("timeoutMs")}
             reply = self.call(body)
             results.append(reply)
+            held += last_frame_bytes
             if req.get("stopOnFailure") and reply.get("status") != "ok":
                 break
-            if self.session is None:
+            if self.session is None or held > BATCH_REPLY_BYTES:
                 break
         return {"status": "ok", "results": results}
 
