@@ -2,6 +2,7 @@
 // /proc/stat, a bounded closed-loop driver, and plain process spawning.
 import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import type { Writable } from "node:stream";
 
 export interface Percentiles {
@@ -150,6 +151,62 @@ export function startMeter(): () => Reading {
       hostCpuMs: (self.user + self.system) / 1000,
       foreignCpuMs: Math.max(0, otherCpuMs() - other0),
     };
+  };
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Share of the whole machine (all cores) that other work used during a reading. */
+export function foreignShareOf(r: Reading, cores = availableParallelism()): number {
+  return r.elapsedMs > 0 ? r.foreignCpuMs / (r.elapsedMs * cores) : 0;
+}
+
+/** Waits (at most `seconds`) for a second in which other processes use under 5% of the machine. */
+export async function waitForQuiet(seconds: number): Promise<Reading> {
+  let reading = startMeter()();
+  for (let waited = 0; waited < seconds; waited++) {
+    const stop = startMeter();
+    await sleep(1000);
+    reading = stop();
+    if (foreignShareOf(reading) < 0.05) break;
+  }
+  return reading;
+}
+
+export interface RemeasureOptions {
+  /** Past this share of the machine used by other processes, a measurement is taken again. */
+  readonly disturbedShare: number;
+  /** Times a disturbed measurement is taken again. */
+  readonly attempts: number;
+  /** Time the whole benchmark may spend on measuring again, so a busy machine cannot stretch it for long. */
+  readonly budgetMs: number;
+  /** How long to wait for an idle machine before measuring again. */
+  readonly quietWaitS: number;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * Returns `undisturbed(what, measure)`: it measures, and measures again (up to `attempts` times,
+ * once the machine is idle, within one budget for every call) while other processes used more
+ * than `disturbedShare` of the machine meanwhile: it may be shared. What is finally kept (the last
+ * measurement) reports its own disturbance.
+ */
+export function remeasurer(options: RemeasureOptions): <T>(what: string, measure: () => Promise<T>) => Promise<{ value: T; foreignShare: number }> {
+  let budgetMs = options.budgetMs;
+  return async <T>(what: string, measure: () => Promise<T>) => {
+    for (let attempt = 0; ; attempt++) {
+      const stop = startMeter();
+      const value = await measure();
+      const reading = stop();
+      const foreignShare = foreignShareOf(reading);
+      if (foreignShare <= options.disturbedShare || attempt === options.attempts || budgetMs <= 0) return { value, foreignShare };
+      options.log(`${what}: other processes used ${(100 * foreignShare).toFixed(0)}% of the machine; measuring again once it is idle`);
+      const t = performance.now();
+      await waitForQuiet(options.quietWaitS);
+      budgetMs -= performance.now() - t + reading.elapsedMs;
+    }
   };
 }
 

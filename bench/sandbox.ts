@@ -5,15 +5,16 @@
 //
 // Rounds of Crucible, naive and floor runs are interleaved, so that drift of the machine (a
 // virtual machine's neighbours, frequency changes) falls on all three alike.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, release, tmpdir, totalmem } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSandbox, type Language, type SandboxOptions } from "../src/sandbox/index.ts";
 import { benchHost, floorNode, guestStartCpu, naiveNode, naivePython, pythonFloor } from "./baselines.ts";
-import { drive, median, run, startMeter, summarize, type Batch, type Reading } from "./measure.ts";
-import { DISTURBED_SHARE, disturbed, foreignShare, renderSection, writeSection, type Machine, type Results, type SessionSummary } from "./sandbox-report.ts";
+import { machineFacts } from "./machine.ts";
+import { drive, median, remeasurer, run, sleep, startMeter, summarize, type Batch } from "./measure.ts";
+import { DISTURBED_SHARE, writeSection } from "./report.ts";
+import { disturbed, foreignShare, renderSection, SANDBOX_MARKERS, type Results, type SessionSummary } from "./sandbox-report.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const DOC = join(REPO, "docs", "benchmarks.md");
@@ -50,56 +51,23 @@ const COUNTS = {
 const host = benchHost();
 /** How long to wait for an idle machine before measuring anyway. */
 const QUIET_WAIT_S = 60;
-/** Times a measurement disturbed by other processes (over `DISTURBED_SHARE` of the machine) is taken again. */
-const REMEASURES = 3;
-/** Time the whole benchmark may spend on measuring again, so a busy machine cannot stretch it for long. */
-let remeasureBudgetMs = 90_000;
 
 function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
+/**
+ * Measures, and measures again (up to 3 times, once the machine is idle, within 90 s for the
+ * whole benchmark) while other processes used more than `DISTURBED_SHARE` of the machine
+ * meanwhile: it may be shared. What is finally kept reports its own disturbance.
+ */
+const undisturbed = remeasurer({ disturbedShare: DISTURBED_SHARE, attempts: 3, budgetMs: 90_000, quietWaitS: 20, log: progress });
+
 function verdictFailure(v: { status: string; reason: string | null; stderr: string }): string | null {
   return v.status === "ok" ? null : `${v.status}: ${v.reason ?? ""} ${v.stderr.trim().slice(-300)}`;
 }
 
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Waits (at most `seconds`) for a second in which other processes use under 5% of the machine. */
-async function waitForQuiet(seconds: number): Promise<Reading> {
-  let reading = startMeter()();
-  for (let waited = 0; waited < seconds; waited++) {
-    const stop = startMeter();
-    await sleep(1000);
-    reading = stop();
-    if (reading.foreignCpuMs < 0.05 * reading.elapsedMs * CORES) break;
-  }
-  return reading;
-}
-
-const foreignShareOf = (r: Reading) => r.foreignCpuMs / (r.elapsedMs * CORES);
 let worstColdShare = 0;
-
-/**
- * Measures, and measures again (up to `REMEASURES` times, once the machine is idle, within a
- * budget for the whole benchmark) while other processes used more than `DISTURBED_SHARE` of the
- * machine meanwhile: it may be shared. What is finally kept reports its own disturbance.
- */
-async function undisturbed<T>(what: string, measure: () => Promise<T>): Promise<{ value: T; foreignShare: number }> {
-  for (let attempt = 0; ; attempt++) {
-    const stop = startMeter();
-    const value = await measure();
-    const reading = stop();
-    const foreignShare = foreignShareOf(reading);
-    if (foreignShare <= DISTURBED_SHARE || attempt === REMEASURES || remeasureBudgetMs <= 0) return { value, foreignShare };
-    progress(`${what}: other processes used ${(100 * foreignShare).toFixed(0)}% of the machine; measuring again once it is idle`);
-    const t = performance.now();
-    await waitForQuiet(20);
-    remeasureBudgetMs -= performance.now() - t + reading.elapsedMs;
-  }
-}
 
 async function batch(what: string, measure: () => Promise<Batch>): Promise<Batch> {
   return (await undisturbed(what, measure)).value;
@@ -109,36 +77,6 @@ async function coldSample<T>(measure: () => Promise<T>): Promise<T> {
   const { value, foreignShare } = await undisturbed("cold start", measure);
   worstColdShare = Math.max(worstColdShare, foreignShare);
   return value;
-}
-
-// ------------------------------------------------------------------------------------ machine
-
-async function machine(): Promise<Machine> {
-  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  const version = (file: string, args: string[]) => {
-    try {
-      return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-    } catch {
-      return "unavailable";
-    }
-  };
-  // Anything else running would skew every figure: wait a while for the machine to be idle, and
-  // say how busy it was just before the start.
-  progress(`waiting (at most ${QUIET_WAIT_S} s) for the machine to be idle`);
-  const before = await waitForQuiet(QUIET_WAIT_S);
-  return {
-    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown CPU",
-    virtual: /^flags\s*:.*\bhypervisor\b/m.test(cpuinfo),
-    cores: CORES,
-    memoryGiB: totalmem() / 2 ** 30,
-    kernel: release(),
-    node: process.version,
-    python: `${version(host.pythonPath, ["--version"]).replace(/^Python /, "")} (${host.pythonPath})`,
-    bwrap: version(host.bwrapPath, ["--version"]).replace(/^bubblewrap /, ""),
-    cgroups: host.cgroups ? `v${host.cgroups.version}` : "none (rlimits)",
-    loadAverage: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
-    busyBeforePercent: (100 * before.machineCpuMs) / (before.elapsedMs * CORES),
-  };
 }
 
 // ------------------------------------------------------------------------------- cold starts
@@ -336,7 +274,7 @@ async function sessionPhase(): Promise<Results["sessions"]> {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const facts = await machine();
+  const facts = await machineFacts(host, QUIET_WAIT_S, progress);
   progress(`${facts.cpu}, ${facts.cores} cores, ${facts.busyBeforePercent.toFixed(0)}% busy before the start`);
   const scratch = mkdtempSync(join(tmpdir(), "crucible-bench-"));
   try {
@@ -363,7 +301,7 @@ async function main(): Promise<void> {
       throw new Error(`${failures.length} runs did not end as they should, so the figures are not valid:\n${[...new Set(failures)].slice(0, 10).join("\n")}`);
     }
     const section = renderSection(results);
-    writeSection(DOC, section);
+    writeSection(DOC, section, SANDBOX_MARKERS);
     process.stdout.write(`${section}\n`);
     progress(`wrote the Sandbox section of ${DOC} (${results.totalSeconds.toFixed(0)} s)`);
     if (disturbed(results)) {
