@@ -138,7 +138,7 @@ function analysis(r: Results): string {
     `- Where a guest's start-up goes (CPU of its process tree from \`wait4\`, median of ${r.counts["guestStartReps"]}, one at a time): ` +
       `bare \`node -e 0\` ${ms(s.bareNode)} ms; inside bubblewrap ${ms(s.sandboxedNode)} ms (${plus(s.sandboxedNode - s.bareNode)} for ` +
       `namespaces, mounts and seccomp); the guest harness answering one run instead of \`-e 0\` ${ms(s.sandboxedHarness)} ms ` +
-      `(${plus(s.sandboxedHarness - s.sandboxedNode)}: loading the harness, an ES module with its codec, and running the program). ` +
+      `(${plus(s.sandboxedHarness - s.sandboxedNode)}: loading the CommonJS harness and running the program). ` +
       `The V8 heap flag (\`--max-old-space-size\`), which the sandbox passes only where no memory cgroup holds the limit, adds ` +
       `${plus(s.sandboxedNodeHeapFlag - s.sandboxedNode)} to \`node -e 0\` and ${plus(s.sandboxedHarnessHeapFlag - s.sandboxedHarness)} ` +
       "to the harness. These are one process at a time on an idle machine, measured apart from the runs above: compare them " +
