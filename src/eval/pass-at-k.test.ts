@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CrucibleError } from "../errors.ts";
 import { aggregatePassAtK, passAtK } from "./pass-at-k.ts";
+import { caught } from "../../test/support/caught.ts";
 
 /** 1 − C(n−c, k) / C(n, k), with exact big-integer binomials: the definition the estimator implements. */
 function byBinomials(n: number, c: number, k: number): number {
@@ -14,15 +14,6 @@ function byBinomials(n: number, c: number, k: number): number {
   return 1 - Number((choose(n - c, k) * scale) / choose(n, k)) / 1e30;
 }
 
-function caught(fn: () => unknown): CrucibleError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CrucibleError);
-    return error as CrucibleError;
-  }
-  throw new Error("expected a CrucibleError, but nothing was thrown");
-}
 
 describe("passAtK", () => {
   it("should give human-eval's sanity figure, 3 of 6 samples pass → pass@1 = 0.5, to the same bits", () => {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CrucibleError, isCrucibleError } from "../errors.ts";
+import { isCrucibleError } from "../errors.ts";
 import { DEFAULT_LIMITS, resolveLimits, validateGuestEnv, type Limits } from "./policy.ts";
+import { caught } from "../../test/support/caught.ts";
 
 const MiB = 1024 * 1024;
 
 /** Calls `fn`, expects a CrucibleError, and returns it for closer inspection. */
-function caught(fn: () => unknown): CrucibleError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CrucibleError);
-    return error as CrucibleError;
-  }
-  throw new Error("expected a CrucibleError, but nothing was thrown");
-}
 
 describe("DEFAULT_LIMITS", () => {
   it("should hold the documented defaults", () => {

@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CrucibleError } from "../../errors.ts";
 import type { Wire } from "../../sandbox/guest/codec.mjs";
 import { floatWire, pyComplex, pyFloat, pySet, pyTuple } from "./python-values.ts";
+import { caught } from "../../../test/support/caught.ts";
 
 const f = (v: string): Wire => ({ $t: "float", v });
 const c = (re: string, im: string): Wire => ({ $t: "complex", v: [f(re), f(im)] });
 const tup = (...v: Wire[]): Wire => ({ $t: "tuple", v });
 
-function caught(fn: () => unknown): CrucibleError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CrucibleError);
-    return error as CrucibleError;
-  }
-  throw new Error("expected a CrucibleError, but nothing was thrown");
-}
 
 describe("Python constructors on wire values", () => {
   it("should make tuples of lists, strings (by character) and dict keys, as tuple() does", () => {
