@@ -38,14 +38,29 @@ function batchesLine(t: PhaseTally, what: string, slots: number): string {
   );
 }
 
-function bigOutputLine(b: BigOutput): string {
+/** What one big output costs; `costVerdict`: whether a verdict on that task went wrong in this run. */
+function bigOutputLine(b: BigOutput, costVerdict: boolean): string {
   const fails = b.guestWallMs > b.limitMs;
   return (
     `\`${b.entryPoint}(${b.input.slice(1, -1)})\` (${b.taskId}'s reference) returns ${(b.wireBytes / 1e6).toFixed(1)} MB of wire: ` +
     `${ms(b.inFunctionMs)} ms in the function, ${ms(b.guestWallMs)} ms for the whole call as the supervisor times it (decoding the ` +
-    `arguments, the function, encoding and sending the result), ${ms(b.hostMs)} ms until the host has it. The test's limit is ` +
-    `max(${ms(b.floorMs)} ms, 4 × ${ms(b.inFunctionMs)} ms) = ${ms(b.limitMs)} ms, checked against the whole call: ` +
-    (fails ? "**the reference itself runs out of time**." : "it fits.")
+    `arguments, the function, encoding and sending the result), ${ms(b.hostMs)} ms until the host has it. The limit grading derives ` +
+    `from that function time is max(${ms(b.floorMs)} ms, 4 × ${ms(b.inFunctionMs)} ms) = ${ms(b.limitMs)} ms, and it is checked ` +
+    `against the whole call: ${fails ? "**the reference itself would run out of time**" : "it fits"}. ` +
+    (costVerdict
+      ? `In this run it cost a verdict on ${b.taskId} (see Correctness).`
+      : `No verdict on ${b.taskId} went wrong in this run: the reference's time is profiled with every core busy, which makes its limit larger, and varies.`)
+  );
+}
+
+function cacheLine(r: EvalResults): string {
+  const c = r.costs.cache;
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes >= 1e7 ? 0 : 1)} MB`;
+  return (
+    `- The reference cache of HumanEval+ v0.1.10 is ${mb(c.bytes)} of JSON. Reading and parsing it takes ${s(c.readParseMs)} s, ` +
+    `on every \`evaluate()\` that finds it (each warm MapCoder file pays it for v0.1.9's); serialising and writing it ` +
+    `${s(c.stringifyWriteMs)} s, once after profiling. Largest entries: ` +
+    `${c.largest.map((e) => `${e.taskId} ${mb(e.bytes)}`).join(", ")}.`
   );
 }
 
@@ -79,6 +94,10 @@ function codetLines(c: CodeTResult, wide: CodeTResult, cores: number): string[] 
   ];
 }
 
+function disagreesOn(r: EvalResults, taskId: string): boolean {
+  return [r.mapcoder.cold, r.mapcoder.warm].some((run) => run.files.some((f) => f.disagreements.some((d) => d.startsWith(`${taskId}:`))));
+}
+
 /** The "What bounds it" subsection. */
 export function analysis(r: EvalResults): string {
   const { codet: c, canonical: h, mapcoder: mc, costs, machine: m } = r;
@@ -95,14 +114,16 @@ export function analysis(r: EvalResults): string {
     "**Per-call costs of input/output grading.** A session call of a function that does nothing costs " +
       `${ms(calls.batchedUs)} µs when 64 go in one round trip, as \`checkIO\` sends them, and ${ms(calls.singleUs)} µs one by one ` +
       `(${calls.inFunctionUs.toFixed(2)} µs of it in the function; ${int(calls.calls)} calls, one slot). Every test of the two ` +
-      "gradings below pays that, and every big output pays for its encoding, against the test's time limit too:",
-    ...(tri ? [`- ${bigOutputLine(tri)}`] : []),
-    ...(pile ? [`- ${bigOutputLine(pile)} (EvalPlus 0.2.0's floor, as \`compat: "evalplus-0.2.0"\` sets it.)`] : []),
+      "gradings below pays that; a big output pays for its encoding too, against the test's time limit; and the reference " +
+      "outputs are cached in one JSON file per dataset:",
+    ...(tri ? [`- ${bigOutputLine(tri, h.failing.some((f) => f.startsWith(`${tri.taskId} `)))}`] : []),
+    ...(pile ? [`- ${bigOutputLine(pile, disagreesOn(r, pile.taskId))} (The floor is EvalPlus 0.2.0's, as \`compat: "evalplus-0.2.0"\` sets it.)`] : []),
+    cacheLine(r),
     "",
     "**HumanEval+ canonical solutions.**",
     `- Reference profiling took ${s(h.referencesMs)} s and grading ${s(h.gradingMs)} s for the same ${int(h.tests)} tests ` +
       `(loading the dataset ${s(h.loadMs)} s more); the cores were ${pct(busy(h.reading, n))} busy. The reference cache written is ` +
-      `${(h.cacheBytes / 1e6).toFixed(0)} MB of JSON.`,
+      `${(h.cacheBytes / 1e6).toFixed(0)} MB of JSON (see above).`,
     `- ${batchesLine(h.references, "References", n)}.`,
     `- ${batchesLine(h.grading, "Grading", n)}.`,
     `- By task, references: ${topEntries(h.references, 4, true)}; grading: ${topEntries(h.grading, 4, true)}. Host time far above ` +

@@ -1,6 +1,8 @@
-// Two small measurements that explain the gradings' times: what a batched session call costs
-// when the function does nothing, and what one big output costs next to the function that makes
-// it (the per-test time limit is checked against the whole call, output encoding included).
+// Small measurements that explain the gradings' times: what a batched session call costs when the
+// function does nothing, what one big output costs next to the function that makes it (the
+// per-test time limit is checked against the whole call, output encoding included), and what the
+// reference cache costs to read and write.
+import { readFile, rm, writeFile } from "node:fs/promises";
 import type { Task } from "../src/eval/datasets/index.ts";
 import { Encoded } from "../src/sandbox/guest/codec.mjs";
 import { createSandbox } from "../src/sandbox/index.ts";
@@ -96,4 +98,32 @@ export async function bigOutput(task: Task, input: readonly number[], floorMs: n
   } finally {
     await sandbox.close();
   }
+}
+
+export interface CacheCosts {
+  readonly bytes: number;
+  /** Reading and parsing the cache file, as `evaluate()` does on every run that finds it, ms. */
+  readonly readParseMs: number;
+  /** Serialising it and writing it again, as profiling does once, ms. */
+  readonly stringifyWriteMs: number;
+  /** The tasks whose entries are largest, with their share of the file. */
+  readonly largest: readonly { readonly taskId: string; readonly bytes: number }[];
+}
+
+/** What a reference cache file costs to read and to write, and which tasks make it large. */
+export async function cacheCosts(path: string, scratchFile: string): Promise<CacheCosts> {
+  let t0 = performance.now();
+  const text = await readFile(path, "utf8");
+  const parsed = JSON.parse(text) as { tasks?: Record<string, unknown> };
+  const readParseMs = performance.now() - t0;
+  t0 = performance.now();
+  await writeFile(scratchFile, JSON.stringify(parsed));
+  const stringifyWriteMs = performance.now() - t0;
+  await rm(scratchFile, { force: true });
+  const tasks = parsed.tasks ?? {};
+  const largest = Object.keys(tasks)
+    .map((taskId) => ({ taskId, bytes: Buffer.byteLength(JSON.stringify(tasks[taskId])) }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5);
+  return { bytes: Buffer.byteLength(text), readParseMs, stringifyWriteMs, largest };
 }

