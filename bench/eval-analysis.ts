@@ -44,7 +44,9 @@ function bigOutputLine(b: BigOutput, costVerdict: boolean): string {
   return (
     `\`${b.entryPoint}(${b.input.slice(1, -1)})\` (${b.taskId}'s reference) returns ${(b.wireBytes / 1e6).toFixed(1)} MB of wire: ` +
     `${ms(b.inFunctionMs)} ms in the function, ${ms(b.guestWallMs)} ms for the whole call as the supervisor times it (decoding the ` +
-    `arguments, the function, encoding and sending the result), ${ms(b.hostMs)} ms until the host has it. The limit grading derives ` +
+    `arguments, the function, encoding and sending the result), ${ms(b.hostMs)} ms until the host has it, and ${ms(b.stringifyMs)} ms ` +
+    "for each of the two `JSON.stringify` calls of grading's equal-text check (output and expected), on the host's one thread. " +
+    "The limit grading derives " +
     `from that function time is max(${ms(b.floorMs)} ms, 4 × ${ms(b.inFunctionMs)} ms) = ${ms(b.limitMs)} ms, and it is checked ` +
     `against the whole call: ${fails ? "**the reference itself would run out of time**" : "it fits"}. ` +
     (costVerdict
@@ -122,8 +124,9 @@ export function analysis(r: EvalResults): string {
     "",
     "**HumanEval+ canonical solutions.**",
     `- Reference profiling took ${s(h.referencesMs)} s and grading ${s(h.gradingMs)} s for the same ${int(h.tests)} tests ` +
-      `(loading the dataset ${s(h.loadMs)} s more); the cores were ${pct(busy(h.reading, n))} busy. The reference cache written is ` +
-      `${(h.cacheBytes / 1e6).toFixed(0)} MB of JSON (see above).`,
+      `(loading the dataset ${s(h.loadMs)} s more). The cores were only ${pct(busy(h.reading, n))} busy: the host Node process, one ` +
+      `thread, used ${s(h.reading.hostCpuMs)} s of CPU (parsing the frames of big outputs, the equal-text checks, serialising ` +
+      `the ${(h.cacheBytes / 1e6).toFixed(0)} MB reference cache), and while it works, the slots wait for it.`,
     `- ${batchesLine(h.references, "References", n)}.`,
     `- ${batchesLine(h.grading, "Grading", n)}.`,
     `- By task, references: ${topEntries(h.references, 4, true)}; grading: ${topEntries(h.grading, 4, true)}. Host time far above ` +
@@ -138,7 +141,8 @@ export function analysis(r: EvalResults): string {
       `${s(graded(warm))} s graded. Loading the dataset, the samples and EvalPlus's verdicts took ${s(mc.loadMs)} s, counted in both.`,
     `- ${batchesLine(warm.grading, "Grading (warm)", n)}. ${int(warm.grading.batches.timedOutCalls)} calls ran out of their ` +
       `per-test limit and ${int(warm.grading.batches.failedCalls)} raised or crashed; a failing sample stops at its first failing test.`,
-    `- The cores were ${pct(busy(warm.reading, n))} busy (warm). Slowest tasks in grading (warm): ${topEntries(warm.grading, 5, true)}.`,
+    `- The cores were ${pct(busy(cold.reading, n))} busy cold and ${pct(busy(warm.reading, n))} warm; the host Node process used ` +
+      `${s(cold.reading.hostCpuMs)} s and ${s(warm.reading.hostCpuMs)} s of CPU. Slowest tasks in grading (warm): ${topEntries(warm.grading, 5, true)}.`,
   ].join("\n");
 }
 

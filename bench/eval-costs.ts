@@ -28,6 +28,8 @@ export interface BigOutput {
   readonly guestWallMs: number;
   readonly hostMs: number;
   readonly wireBytes: number;
+  /** One `JSON.stringify` of the wire on the host: grading's equal-text check does it for the output and for the expected one. */
+  readonly stringifyMs: number;
   /** The per-test limit grading gives this test: max(floor, 4 × the function's time), ms. */
   readonly limitMs: number;
   readonly floorMs: number;
@@ -80,6 +82,9 @@ export async function bigOutput(task: Task, input: readonly number[], floorMs: n
       const hostMs = performance.now() - t0;
       if (v?.status !== "ok") throw new Error(`${task.id} on ${JSON.stringify(input)}: ${v?.status} ${v?.reason ?? ""}`);
       const inFunctionMs = v.callMs ?? 0;
+      const t1 = performance.now();
+      const wireBytes = Buffer.byteLength(JSON.stringify((v.value as Encoded).wire));
+      const stringifyMs = performance.now() - t1;
       const one: BigOutput = {
         taskId: task.id,
         entryPoint: task.entryPoint,
@@ -87,7 +92,8 @@ export async function bigOutput(task: Task, input: readonly number[], floorMs: n
         inFunctionMs,
         guestWallMs: v.wallMs,
         hostMs,
-        wireBytes: Buffer.byteLength(JSON.stringify((v.value as Encoded).wire)),
+        wireBytes,
+        stringifyMs,
         limitMs: timeLimits([inFunctionMs], { floorMs })[0]!,
         floorMs,
       };

@@ -165,6 +165,10 @@ export function renderSection(r: EvalResults): string {
     "",
     g.missed.length === 0 ? "Every goal is met." : `Missed: ${g.missed.join("; ")}.`,
     "",
+    `With ${r.codetWide.poolSize} programs at once instead of ${r.codet.poolSize} (not the default), the CodeT pool takes ` +
+      `${ms(codetSeconds(r.codetWide))} s, ${codetSeconds(r.codetWide) <= GOALS.codetS ? "within" : "still over"} its ${GOALS.codetS} s, ` +
+      `with pass@1/10/100 ${passTriple(r.codetWide.passAtK)} (see "What bounds it").`,
+    "",
     "### What bounds it",
     "",
     analysis(r),

@@ -156,11 +156,13 @@ function dyingSandbox(pid: number, parent: number | undefined, state: string | u
  * Watches the other work's CPU time by sampling the process table every `intervalMs`, for
  * workloads whose processes init reaps (another Crucible closing its sandboxes): the sum of
  * `otherCpuMs` drops by all the CPU such a process ever used when it goes, hiding other work. Here
- * a process that vanished without a living parent to reap it gives back what it had used when last
- * seen. Whether a process is this one's (its tree, or an orphan of its own sandboxes) is decided
- * once and kept, since an orphan soon loses both marks. Processes born and reaped by init between
- * two samples go unseen; one reaped by a parent that dies next may count twice (it errs towards
- * "disturbed"). Sampling costs this process about a millisecond per hundred processes.
+ * a process that vanished (or became a zombie for init to reap) without a living parent to reap it
+ * gives back what it had used when last seen. Whether a process is this one's (its tree, or an
+ * orphan of its own sandboxes) is decided once and kept, since an orphan soon loses both marks.
+ * Processes born and reaped by init between two samples go unseen (with another Crucible whose
+ * sandboxes lived about a second each, it saw three quarters of that CPU); one reaped by a parent
+ * that dies next may count twice (it errs towards "disturbed"). Sampling costs this process about
+ * a millisecond per hundred processes.
  */
 export function watchForeign(intervalMs: number): () => number {
   const key = (pid: number, p: Proc) => `${pid}@${p.start}`;
@@ -168,7 +170,8 @@ export function watchForeign(intervalMs: number): () => number {
   const classify = (table: ReadonlyMap<number, Proc>) => {
     const counted = new Map<number, Proc>();
     for (const [pid, p] of table) {
-      if (systemProcess(table, pid)) continue;
+      // A zombie that init will reap: it may be an orphan of this process's sandboxes never seen alive.
+      if (systemProcess(table, pid) || (p.state === "Z" && p.parent === 1)) continue;
       const k = key(pid, p);
       if (ours.has(k) || inOurTree(table, pid) || dyingSandbox(pid, p.parent, p.state, process.pid)) {
         ours.add(k);
@@ -186,7 +189,7 @@ export function watchForeign(intervalMs: number): () => number {
     const table = processTable();
     const current = classify(table);
     for (const [pid, p] of previous) {
-      const now = table.get(pid);
+      const now = current.get(pid);
       if (now && now.start === p.start) continue;
       const parent = previous.get(p.parent);
       const reaper = current.get(p.parent);
