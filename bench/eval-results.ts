@@ -80,7 +80,7 @@ export interface EvalResults {
   readonly command: string;
   readonly totalSeconds: number;
   readonly codet: CodeTResult;
-  /** The same grading with two programs per core at once (not the default). */
+  /** The same grading with two programs per core at once (`crucible eval`'s default for self-checking programs). */
   readonly codetWide: CodeTResult;
   readonly canonical: CanonicalResult;
   readonly costs: { readonly calls: CallCosts; readonly bigOutputs: readonly BigOutput[]; readonly cache: CacheCosts; readonly foreignShare: number };

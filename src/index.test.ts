@@ -67,6 +67,7 @@ describe("the root entry (crucible)", () => {
         "VERDICT_STATUSES",
         "Complex",
         "decode",
+        "Digest",
         "Encoded",
         "encode",
         "FrozenSet",

@@ -6,5 +6,5 @@ export { DEFAULT_LIMITS, resolveLimits, validateGuestEnv } from "./sandbox/polic
 export type { Limits } from "./sandbox/policy.ts";
 export { VERDICT_STATUSES } from "./sandbox/verdict.ts";
 export type { CallVerdict, Verdict, VerdictStatus } from "./sandbox/verdict.ts";
-export { Complex, decode, Encoded, encode, FrozenSet, GuestException, Opaque, Tuple } from "./sandbox/guest/codec.mjs";
+export { Complex, decode, Digest, Encoded, encode, FrozenSet, GuestException, Opaque, Tuple } from "./sandbox/guest/codec.mjs";
 export type { Wire } from "./sandbox/guest/codec.mjs";

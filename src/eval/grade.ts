@@ -1,7 +1,7 @@
 import type { Wire } from "../sandbox/guest/codec.mjs";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { Comparator, Compat } from "../verify/comparator.ts";
-import { checkIO, timeLimits, type IOReport } from "../verify/io.ts";
+import { checkIO, runReference, timeLimits, type IOReport } from "../verify/io.ts";
 import { checkProgram, HUMAN_EVAL_TIMEOUT_MS } from "../verify/program.ts";
 import type { ReferenceEntry } from "./references.ts";
 import { sampleCode, testCodeProgram } from "./datasets/programs.ts";
@@ -89,6 +89,11 @@ async function gradeIO(ctx: GradeContext, task: Task, program: string, reference
         expected: io.oracle === "not_none" ? ref.outputs.map((o) => o !== null) : ref.outputs,
         timeLimitsMs: timeLimits(ref.timesMs, floorMs === undefined ? {} : { floorMs }),
         atol: io.atol,
+        // The reference cache keeps big outputs as digests: when a candidate's output differs from
+        // one, the reference runs again on those inputs for the whole value.
+        expectedOf: async (indices, signal) =>
+          (await runReference(ctx.sandbox, { code: task.reference, entryPoint: task.entryPoint, inputs: indices.map((i) => inputs[i]!) }, signal ? { signal } : {}))
+            .outputs,
         ...(io.oracle ? { oracle: io.oracle } : {}),
         ...(ctx.compat ? { compat: ctx.compat } : {}),
       },

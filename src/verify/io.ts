@@ -1,6 +1,6 @@
-import { Encoded, type GuestException, type Wire } from "../sandbox/guest/codec.mjs";
+import { Digest, Encoded, type GuestException, type Wire } from "../sandbox/guest/codec.mjs";
 import type { Limits } from "../sandbox/policy.ts";
-import type { Sandbox } from "../sandbox/sandbox.ts";
+import type { Sandbox, Session } from "../sandbox/sandbox.ts";
 import type { CallVerdict } from "../sandbox/verdict.ts";
 import type { Comparator, Compat, Oracle } from "./comparator.ts";
 
@@ -16,6 +16,12 @@ export const DEFAULT_MEMORY_BYTES = 4 * 1024 ** 3;
  */
 const SESSION_CPU_MS = 3_600_000;
 const CHUNK = 64;
+/**
+ * Outputs whose wire text is longer travel as digests (see `Digest`): a million-element list is
+ * compared by its hash instead of crossing two pipes and the host's one thread, and a reference
+ * cache keeps 64 bytes for it instead of megabytes.
+ */
+export const DEFAULT_DIGEST_OVER_BYTES = 1024 * 1024;
 
 export interface IOCheck {
   /** The whole solution program; its `entryPoint` is called on every input. */
@@ -36,6 +42,17 @@ export interface IOCheck {
   readonly loadTimeoutMs?: number;
   /** Other limits for the solution's session (memory defaults to EvalPlus's 4 GiB). */
   readonly limits?: Partial<Limits>;
+  /**
+   * Outputs longer than this (wire text, bytes) come back as digests; default 1 MiB, none with an
+   * oracle (it needs the value). Equal digests pass; otherwise the test is called again for the
+   * whole output and compared as usual.
+   */
+  readonly digestOverBytes?: number;
+  /**
+   * The whole expected outputs of the given tests, for those whose `expected` is a digest wire
+   * (`{"$t": "digest", …}`) and whose output's digest differs. Without it such a test fails.
+   */
+  readonly expectedOf?: (indices: readonly number[], signal?: AbortSignal) => Promise<readonly Wire[]>;
 }
 
 export type IOFailureKind = "load" | "exception" | "timeout" | "crash" | "mismatch";
@@ -114,6 +131,8 @@ export async function checkIO(sandbox: Sandbox, comparator: Comparator, check: I
     }
     let atol = check.atol;
     let first: IOFailure | undefined;
+    const digestOver = check.oracle === undefined ? (check.digestOverBytes ?? DEFAULT_DIGEST_OVER_BYTES) : undefined;
+    const expectedWhole = new Map<number, Wire>();
     for (let start = 0, end = 0; start < total && (first === undefined || !failFast); start = end) {
       end = Math.min(total, start + CHUNK);
       const outputs: Wire[] = [];
@@ -125,6 +144,7 @@ export async function checkIO(sandbox: Sandbox, comparator: Comparator, check: I
           timeoutsMs: check.timeLimitsMs.slice(start, end).map((t) => t ?? DEFAULT_TIME_FLOOR_MS),
           stopOnFailure: failFast,
           raw: true,
+          ...(digestOver === undefined ? {} : { digestOverBytes: digestOver }),
           ...(signal ? { signal } : {}),
         },
       );
@@ -150,11 +170,23 @@ export async function checkIO(sandbox: Sandbox, comparator: Comparator, check: I
         vector[okIndex[from]!] = true;
         from++;
       }
+      if (from < outputs.length) {
+        // Digests that differ say nothing of tolerance (1 == 1.0, floats within atol): fetch the
+        // whole values of the rest of this batch that travelled as digests, and compare those.
+        const whole = await wholeValues(session, check, okIndex.slice(from), outputs.slice(from), signal);
+        if (whole.failure) {
+          vector[whole.failure.index] = false;
+          if (first === undefined || whole.failure.index < first.index) first = whole.failure;
+        }
+        outputs.splice(from, outputs.length - from, ...whole.outputs);
+        okIndex.splice(from, okIndex.length - from, ...whole.indices);
+        for (const [i, w] of whole.expected) expectedWhole.set(i, w);
+      }
       while (from < outputs.length) {
         const idx = okIndex.slice(from);
         const { index, atol: after } = await comparator.firstMismatch(
           outputs.slice(from),
-          idx.map((i) => check.expected[i]!),
+          idx.map((i) => expectedWhole.get(i) ?? check.expected[i]!),
           idx.map((i) => check.inputs[i]!),
           atol,
           check.oracle,
@@ -169,7 +201,13 @@ export async function checkIO(sandbox: Sandbox, comparator: Comparator, check: I
         for (const i of idx.slice(0, index)) vector[i] = true;
         const bad = idx[index]!;
         vector[bad] = false;
-        const mismatch: IOFailure = { index: bad, kind: "mismatch", input: check.inputs[bad]!, expected: check.expected[bad]!, actual: outputs[from + index]! };
+        const mismatch: IOFailure = {
+          index: bad,
+          kind: "mismatch",
+          input: check.inputs[bad]!,
+          expected: expectedWhole.get(bad) ?? check.expected[bad]!,
+          actual: outputs[from + index]!,
+        };
         if (first === undefined || bad < first.index) first = mismatch;
         if (failFast) break;
         from += index + 1;
@@ -186,8 +224,75 @@ export async function checkIO(sandbox: Sandbox, comparator: Comparator, check: I
 }
 
 function sameWire(actual: Wire, expected: Wire): boolean {
+  const a = digestOf(actual);
+  if (a) {
+    const e = digestOf(expected);
+    return e !== null && e.sha256 === a.sha256 && e.bytes === a.bytes;
+  }
   const text = JSON.stringify(actual);
   return text === JSON.stringify(expected) && !text.includes('"$t":"repr"') && !text.includes('"v":"nan"');
+}
+
+interface WholeValues {
+  /** Outputs and their test indices, up to the first test that failed while its value was fetched. */
+  readonly outputs: Wire[];
+  readonly indices: number[];
+  /** Whole expected outputs of those tests whose expected output was a digest. */
+  readonly expected: Map<number, Wire>;
+  readonly failure?: IOFailure;
+}
+
+/**
+ * Replaces digests by whole values for tests about to go to the comparator: a digest output is
+ * fetched by calling the test again (without digests), a digest expected output from
+ * `check.expectedOf`. Stops at the first test where that fails.
+ */
+async function wholeValues(
+  session: Session,
+  check: IOCheck,
+  indices: readonly number[],
+  outputs: readonly Wire[],
+  signal: AbortSignal | undefined,
+): Promise<WholeValues> {
+  const out: WholeValues = { outputs: [], indices: [], expected: new Map() };
+  const needExpected = indices.filter((i) => digestOf(check.expected[i]!) !== null);
+  if (needExpected.length > 0) {
+    if (!check.expectedOf) {
+      const index = needExpected[0]!;
+      const at = indices.indexOf(index);
+      return {
+        ...out,
+        outputs: outputs.slice(0, at),
+        indices: indices.slice(0, at),
+        failure: { index, kind: "mismatch", input: check.inputs[index]!, expected: check.expected[index]!, actual: outputs[at]!, reason: "the expected output is known only by its digest" },
+      };
+    }
+    const whole = await check.expectedOf(needExpected, signal);
+    needExpected.forEach((i, k) => out.expected.set(i, whole[k]!));
+  }
+  for (const [k, index] of indices.entries()) {
+    let output = outputs[k] as Wire;
+    if (digestOf(output) !== null) {
+      const v = await session.call(check.entryPoint, check.inputs[index]!.map((w) => new Encoded(w)), {
+        timeoutMs: check.timeLimitsMs[index] ?? DEFAULT_TIME_FLOOR_MS,
+        raw: true,
+        ...(signal ? { signal } : {}),
+      });
+      if (v.status !== "ok") return { ...out, failure: callFailure(index, v, check) };
+      output = (v.value as Encoded).wire;
+    }
+    out.outputs.push(output);
+    out.indices.push(index);
+  }
+  return out;
+}
+
+/** The digest a wire value stands for, or null when it is a value. */
+function digestOf(wire: Wire): Digest | null {
+  if (wire === null || typeof wire !== "object" || Array.isArray(wire) || wire["$t"] !== "digest") return null;
+  const v = wire["v"];
+  if (v === null || typeof v !== "object" || Array.isArray(v) || typeof v["sha256"] !== "string" || typeof v["bytes"] !== "number") return null;
+  return new Digest(v["sha256"], v["bytes"]);
 }
 
 function callFailure(index: number, v: CallVerdict, check: IOCheck): IOFailure {
@@ -216,7 +321,15 @@ export interface ReferenceRun {
  */
 export async function runReference(
   sandbox: Sandbox,
-  reference: { code: string; entryPoint: string; inputs: readonly (readonly Wire[])[]; timeoutMs?: number; limits?: Partial<Limits> },
+  reference: {
+    code: string;
+    entryPoint: string;
+    inputs: readonly (readonly Wire[])[];
+    timeoutMs?: number;
+    limits?: Partial<Limits>;
+    /** Keep outputs longer than this (wire text, bytes) as digests only; default: keep every output whole. */
+    digestOverBytes?: number;
+  },
   options: { signal?: AbortSignal } = {},
 ): Promise<ReferenceRun> {
   const signal = options.signal;
@@ -236,7 +349,13 @@ export async function runReference(
       const verdicts = await session.callMany(
         reference.entryPoint,
         reference.inputs.slice(start, start + CHUNK).map((input) => input.map((w) => new Encoded(w))),
-        { timeoutMs: reference.timeoutMs ?? 60_000, stopOnFailure: true, raw: true, ...(signal ? { signal } : {}) },
+        {
+          timeoutMs: reference.timeoutMs ?? 60_000,
+          stopOnFailure: true,
+          raw: true,
+          ...(reference.digestOverBytes === undefined ? {} : { digestOverBytes: reference.digestOverBytes }),
+          ...(signal ? { signal } : {}),
+        },
       );
       if (verdicts.length === 0) throw new Error("the reference's session answered a batch of calls with nothing");
       for (const [k, v] of verdicts.entries()) {

@@ -66,6 +66,43 @@ describe("checkIO (EvalPlus)", () => {
     expect(report.passVector).toEqual([true, true, false, null]);
   });
 
+  describe("big outputs travel as digests", () => {
+    // A reference whose outputs (a list of n floats) pass 1 MiB of wire for n = 200,000.
+    const reference = "def f(n):\n    return [i / 2 for i in range(n)]\n";
+    const inputs: Wire[][] = [[3], [200_000]];
+    const expectedOf = async (indices: readonly number[]) =>
+      (await runReference(sandbox, { code: reference, entryPoint: "f", inputs: indices.map((i) => inputs[i]!) })).outputs;
+
+    it("should keep a big reference output as a digest and pass an identical output by it", async () => {
+      const ref = await runReference(sandbox, { code: reference, entryPoint: "f", inputs, digestOverBytes: 1024 * 1024 });
+      expect(ref.outputs[0]).toEqual([{ $t: "float", v: "0.0" }, 0.5, { $t: "float", v: "1.0" }]);
+      expect(ref.outputs[1]).toMatchObject({ $t: "digest", v: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown } });
+      const same = await checkIO(sandbox, comparator, io({ code: reference, inputs, expected: ref.outputs }));
+      expect(same.passVector).toEqual([true, true]);
+    });
+
+    it("should compare the whole values when digests differ: ints equal to the floats pass, a wrong item fails", async () => {
+      const ref = await runReference(sandbox, { code: reference, entryPoint: "f", inputs, digestOverBytes: 1024 * 1024 });
+      // 1 == 1.0 in Python, as EvalPlus compares: the digests differ, the values do not.
+      const ints = "def f(n):\n    return [i // 2 if i % 2 == 0 else i / 2 for i in range(n)]\n";
+      expect((await checkIO(sandbox, comparator, io({ code: ints, inputs, expected: ref.outputs, expectedOf }))).passVector).toEqual([true, true]);
+      const wrong = "def f(n):\n    r = [i / 2 for i in range(n)]\n    r[-1] += 1\n    return r\n";
+      const report = await checkIO(sandbox, comparator, io({ code: wrong, inputs, expected: ref.outputs, expectedOf }));
+      expect(report.passVector).toEqual([false, null]);
+      const late = await checkIO(sandbox, comparator, io({ code: wrong, inputs: inputs.slice(1), expected: ref.outputs.slice(1), expectedOf: (ix) => expectedOf(ix.map((i) => i + 1)) }));
+      expect(late.failure).toMatchObject({ index: 0, kind: "mismatch" });
+      // The report carries the whole expected output, not its digest.
+      expect(Array.isArray(late.failure?.expected)).toBe(true);
+    });
+
+    it("should fail, saying why, a differing output whose expected value is only known by its digest", async () => {
+      const ref = await runReference(sandbox, { code: reference, entryPoint: "f", inputs: inputs.slice(1), digestOverBytes: 1024 * 1024 });
+      const ints = "def f(n):\n    return [i // 2 if i % 2 == 0 else i / 2 for i in range(n)]\n";
+      const report = await checkIO(sandbox, comparator, io({ code: ints, inputs: inputs.slice(1), expected: ref.outputs }));
+      expect(report.failure).toMatchObject({ index: 0, kind: "mismatch", reason: "the expected output is known only by its digest" });
+    });
+  });
+
   it("should grade every test when failFast is off", async () => {
     const report = await checkIO(sandbox, comparator, io({ code: "def f(x):\n    return 1 / x if x != 2 else 0\n", inputs: [[1], [0], [2], [4]], expected: [1, 0, 0.5, 0.25], failFast: false }));
     expect(report.passVector).toEqual([true, false, false, true]);

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isCrucibleError } from "../../src/errors.ts";
-import { Tuple } from "../../src/sandbox/guest/codec.mjs";
+import { Digest, Tuple } from "../../src/sandbox/guest/codec.mjs";
 import { createSandbox, type Sandbox } from "../../src/sandbox/index.ts";
 
 let sandbox: Sandbox;
@@ -107,6 +108,21 @@ describe("Python sessions", () => {
       expect((await s.exec("import math\nx = math.factorial(5)")).status).toBe("ok");
       const printed = await s.exec("print(x + 1)");
       expect(printed.stdout).toBe("121\n");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("should send a big result as a digest of its wire text when asked, and a small one whole", async () => {
+    const s = await sandbox.session({ language: "python", code: "def big(n):\n    return list(range(n))\n" });
+    try {
+      const text = JSON.stringify(Array.from({ length: 1000 }, (_, i) => i));
+      const one = await s.call("big", [1000], { digestOverBytes: 100 });
+      expect(one.value).toBeInstanceOf(Digest);
+      expect(one.value).toEqual(new Digest(createHash("sha256").update(text).digest("hex"), text.length));
+      const many = await s.callMany("big", [[3], [1000]], { digestOverBytes: 100 });
+      expect(many.map((v) => v.value)).toEqual([[0, 1, 2], one.value]);
+      await expect(s.call("big", [3], { digestOverBytes: -1 })).rejects.toSatisfy((e) => isCrucibleError(e) && e.code === "invalid_argument");
     } finally {
       await s.close();
     }

@@ -13,6 +13,15 @@ export declare class GuestException {
   readonly traceback: string;
   constructor(type: string, message: string, traceback?: string);
 }
+/**
+ * What a session call returns instead of a value whose wire text is larger than the caller's
+ * `digestOverBytes`: the SHA-256 (hex) of that text and its length. Equal digests mean equal wire texts.
+ */
+export declare class Digest {
+  readonly sha256: string;
+  readonly bytes: number;
+  constructor(sha256: string, bytes: number);
+}
 /** A guest value with no JSON form (a function, a class instance), carried by its repr. */
 export declare class Opaque {
   readonly repr: string;

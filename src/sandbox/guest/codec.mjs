@@ -55,6 +55,18 @@ export class Encoded {
   }
 }
 
+/**
+ * What a session call returns instead of a value whose wire text is larger than the caller's
+ * `digestOverBytes`: the SHA-256 of that text and its length. Two digests are equal exactly when
+ * the two wire texts are.
+ */
+export class Digest {
+  constructor(sha256, bytes) {
+    this.sha256 = sha256;
+    this.bytes = bytes;
+  }
+}
+
 export class Opaque {
   constructor(repr) {
     this.repr = repr;
@@ -103,6 +115,7 @@ export function encode(value, depth = 0) {
   if (value instanceof Error) return { $t: "exc", v: { type: value.name, message: value.message, traceback: value.stack ?? "" } };
   if (value instanceof Opaque) return { $t: "repr", v: value.repr };
   if (value instanceof Complex) return { $t: "complex", v: [encode(value.real, d), encode(value.imag, d)] };
+  if (value instanceof Digest) throw new CodecError("a Digest stands for a value the host never received; it cannot be sent back");
   const out = {};
   const keys = Object.keys(value);
   if (keys.includes("$t")) {
@@ -180,6 +193,12 @@ export function decode(wire, depth = 0) {
     }
     case "repr":
       return new Opaque(text(v, tag));
+    case "digest": {
+      if (v === null || typeof v !== "object" || typeof v["sha256"] !== "string" || typeof v["bytes"] !== "number") {
+        throw new CodecError("malformed digest");
+      }
+      return new Digest(v["sha256"], v["bytes"]);
+    }
     default:
       throw new CodecError(`unknown tag ${JSON.stringify(tag)}`);
   }

@@ -39,9 +39,9 @@ def encode(value, depth=0):
     if isinstance(value, complex):
         return {"$t": "complex", "v": [encode(value.real, d), encode(value.imag, d)]}
     if isinstance(value, list):
-        return [encode(x, d) for x in value]
+        return _items(value, d)
     if isinstance(value, tuple):
-        return {"$t": "tuple", "v": [encode(x, d) for x in value]}
+        return {"$t": "tuple", "v": _items(value, d)}
     if isinstance(value, frozenset):
         return {"$t": "frozenset", "v": [encode(x, d) for x in _ordered(value)]}
     if isinstance(value, set):
@@ -55,6 +55,19 @@ def encode(value, depth=0):
     if isinstance(value, BaseException):
         return encode_exception(value)
     return {"$t": "repr", "v": _safe_repr(value)}
+
+
+def _items(values, d):
+    # Plain ints, strings and non-integral finite floats are their own wire form: test them inline,
+    # without a call per item, since benchmarks return lists of a million numbers.
+    return [
+        x
+        if (type(x) is int and -SAFE_INT <= x <= SAFE_INT)
+        or type(x) is str
+        or (type(x) is float and math.isfinite(x) and not x.is_integer())
+        else encode(x, d)
+        for x in values
+    ]
 
 
 def _ordered(items):

@@ -19,6 +19,7 @@ Wire format on fd 3 (requests) and fd 4 (replies): 4-byte big-endian length, the
 
 import errno
 import gc
+import hashlib
 import json
 import os
 import resource
@@ -64,10 +65,80 @@ def read_frame(fd):
     return json.loads(body.decode("utf-8"))
 
 
-def write_frame(fd, obj):
+class RawJson:
+    """JSON text already serialised, spliced into a frame as it is (a session call's value)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+
+def dump_json(obj):
     # ASCII-only JSON: a lone surrogate in a guest string travels as a \\udXXX escape, which is
     # valid JSON, instead of bytes that are not UTF-8.
-    body = json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+    return json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
+def opaque_text(text):
+    """True when equal wire texts need not mean equal values: an opaque repr, or a NaN inside."""
+    return '"$t":"repr"' in text or '"v":"nan"' in text
+
+
+DIGEST_CHUNK_ITEMS = 4096
+
+
+def wire_text(value, digest_over):
+    """The wire text of a call's value or, when it is longer than `digest_over` bytes, the text of a
+    digest (SHA-256 and length of that wire text): a caller that only needs to know whether two big
+    results are the same is spared hundreds of megabytes through two pipes. A top-level list or
+    tuple is encoded a few thousand items at a time, giving the same text without ever holding all
+    of it, or the whole tagged form, in memory (a reference returning 1.6 million tuples would not
+    fit in its memory limit otherwise)."""
+    if digest_over is None:
+        return dump_json(codec.encode(value))
+    if type(value) is list:
+        head, tail = "[", "]"
+    elif type(value) is tuple:
+        head, tail = '{"$t":"tuple","v":[', "]}"
+    else:
+        text = dump_json(codec.encode(value))
+        if len(text) <= digest_over or opaque_text(text):
+            return text
+        return digest_text(hashlib.sha256(text.encode("ascii")), len(text))
+    sha = hashlib.sha256(head.encode("ascii"))
+    size = len(head)
+    parts = [head]
+    for start in range(0, len(value), DIGEST_CHUNK_ITEMS):
+        piece = dump_json(codec.encode(list(value[start:start + DIGEST_CHUNK_ITEMS])))[1:-1]
+        if opaque_text(piece):
+            return dump_json(codec.encode(value))
+        if start:
+            piece = "," + piece
+        sha.update(piece.encode("ascii"))
+        size += len(piece)
+        if parts is not None:
+            parts.append(piece)
+            if size > digest_over:
+                parts = None
+    sha.update(tail.encode("ascii"))
+    size += len(tail)
+    if parts is not None and size <= digest_over:
+        return "".join(parts) + tail
+    return digest_text(sha, size)
+
+
+def digest_text(sha, size):
+    return dump_json({"$t": "digest", "v": {"sha256": sha.hexdigest(), "bytes": size}})
+
+
+def write_frame(fd, obj):
+    raw = obj.get("value")
+    if isinstance(raw, RawJson):
+        rest = dump_json({k: v for k, v in obj.items() if k != "value"})
+        body = (rest[:-1] + ("," if len(rest) > 2 else "") + '"value":' + raw.text + "}").encode("ascii")
+    else:
+        body = dump_json(obj).encode("ascii")
     data = struct.pack(">I", len(body)) + body
     view = memoryview(data)
     while view:
@@ -354,7 +425,8 @@ def session_child(req, call_r, res_w):
                 t0 = time.perf_counter_ns()
                 value = fn(*args, **kwargs)
                 reply["callNs"] = time.perf_counter_ns() - t0
-                reply["value"] = codec.encode(value)
+                digest_over = call.get("digestOver")
+                reply["value"] = RawJson(wire_text(value, digest_over if isinstance(digest_over, int) else None))
         except SystemExit as e:
             flush_std()
             write_frame(res_w, {"exitOnCall": exit_status(e)})
@@ -744,7 +816,7 @@ class Supervisor:
         limits["wallTimeMs"] = timeout_ms
         t0 = time.monotonic()
         cpu0 = child_cpu_ms(s["pid"])
-        body = {k: req[k] for k in ("entry", "args", "kwargs", "exec") if k in req}
+        body = {k: req[k] for k in ("entry", "args", "kwargs", "exec", "digestOver") if k in req}
         try:
             write_frame(s["call_w"], body)
         except OSError:
@@ -788,7 +860,7 @@ class Supervisor:
         held = 0
         for one in req.get("calls") or []:
             body = {"entry": req.get("entry"), "args": one.get("args"), "kwargs": one.get("kwargs"),
-                    "timeoutMs": one.get("timeoutMs")}
+                    "timeoutMs": one.get("timeoutMs"), "digestOver": req.get("digestOver")}
             reply = self.call(body)
             results.append(reply)
             held += last_frame_bytes
