@@ -2,7 +2,7 @@
 # The README's two commands: `bash scripts/run.sh` runs the main job on its embedded defaults,
 # `bash scripts/run.sh test` runs the whole test suite. Both provision what they need first:
 # a Node >= 22 runtime from the npm registry when the machine's Node is older, bubblewrap (and
-# Chromium, for the report's tests) through apt when missing and we are root, and the npm dependencies.
+# Chromium and PostgreSQL, for the tests) through apt when missing and we are root, and the npm dependencies.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -48,6 +48,17 @@ if [ "${1:-}" = test ] && [ ! -x /usr/bin/chromium ]; then
       die "apt-get could not install chromium; install it (Debian/Ubuntu: apt-get install chromium) and re-run."
   else
     say "chromium is missing: the HTML report's tests will fail; install it (Debian/Ubuntu: sudo apt-get install chromium)"
+  fi
+fi
+
+# The tool library's tests run its queries against a real PostgreSQL server they start themselves.
+if [ "${1:-}" = test ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "postgresql is missing; installing it with apt-get"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2 ||
+      die "apt-get could not install postgresql; install it (Debian/Ubuntu: apt-get install postgresql) and re-run."
+  else
+    say "postgresql is missing: the library's PostgreSQL tests will fail; install it (Debian/Ubuntu: sudo apt-get install postgresql)"
   fi
 fi
 

@@ -34,14 +34,22 @@ describe("LDB seeds", () => {
     "should reproduce the released is_solved labels of %s on at least 98.8% of rows",
     async (file) => {
       const seeds = await loadLdbSeeds(join(DATA, "ldb-seeds", file));
-      // LDB exec'd each file's programs in order in one shared namespace (its executor module's
-      // globals, where typing's names were imported), so a module one program imported was there
-      // for every later one. Each program runs in its own sandbox here, after the typing import and
-      // the top-level imports of the programs before it in the file.
+      // LDB exec'd each file's programs in one shared namespace (its executor module's globals,
+      // where typing's names were imported), so a module one program imported was there for every
+      // program run after it. Each program runs in its own sandbox here, after the typing import and
+      // the top-level imports of the programs run before it: in a HumanEval file, those before it
+      // in the file; in an MBPP file, every program of the file, since its labels were made after
+      // all its rows had run once (rows labelled solved use `re` or `math` that only later rows
+      // import, e.g. rows 101 and 103 of gpt-3.5-turbo-0613's).
       const imports: string[] = [];
+      const everyRow = file.startsWith("mbpp/");
+      const importsOf = (seed: (typeof seeds)[number]) => {
+        for (const line of seed.checkProgram.split("\n")) if (/^(import|from)\s+\w/.test(line) && !imports.includes(line)) imports.push(line);
+      };
+      if (everyRow) seeds.forEach(importsOf);
       const preludes = seeds.map((seed) => {
         const prelude = ["from typing import *", ...imports].join("\n");
-        for (const line of seed.checkProgram.split("\n")) if (/^(import|from)\s+\w/.test(line) && !imports.includes(line)) imports.push(line);
+        if (!everyRow) importsOf(seed);
         return prelude;
       });
       const solved: boolean[] = [];
@@ -54,11 +62,11 @@ describe("LDB seeds", () => {
         }),
       );
       const agree = seeds.filter((s, i) => solved[i] === s.isSolved).length;
-      // The goal is 98.8% on every file. Two files fall short and are pinned at what is reached,
-      // so a regression still fails: LDB's labels there depend on names earlier programs left in its
-      // shared namespace (functions as well as imports) and on its thread timeout, which isolated
-      // runs do not reproduce (see docs/benchmarks.md).
-      const floor = ({ "humaneval/codellama.jsonl.gz": 0.987, "mbpp/gpt-3.5-turbo-0613.jsonl.gz": 0.98 } as Record<string, number>)[file] ?? 0.988;
+      // The goal is 98.8% on every file. codellama's HumanEval file reaches 162 of 164 (98.78%) and
+      // is pinned there, so a regression still fails: its two other labels depend on names earlier
+      // programs left in LDB's shared namespace and on its thread timeout, which isolated runs do
+      // not reproduce (see docs/benchmarks.md).
+      const floor = file === "humaneval/codellama.jsonl.gz" ? 162 / 164 : 0.988;
       expect(agree / seeds.length).toBeGreaterThanOrEqual(floor);
     },
     LONG,
