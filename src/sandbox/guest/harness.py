@@ -763,7 +763,7 @@ class Supervisor:
         how, frame = self.await_frame(pidfd, collector, res_r, deadline)
         if how == "frame" and frame.get("loaded"):
             self.session = {"pid": pid, "pidfd": pidfd, "call_w": call_w, "res_r": res_r,
-                            "collector": collector, "req": req, "buf": bytearray()}
+                            "collector": collector, "req": req, "buf": bytearray(), "proc": ProcStats(pid)}
             reply = {"status": "ok", "reason": None, "wallMs": (time.monotonic() - t0) * 1000.0,
                      "cpuMs": 0.0, "peakMemoryBytes": 0, "exitCode": None, "signal": None}
             reply.update(collector.take())
@@ -815,7 +815,7 @@ class Supervisor:
         timeout_ms = req.get("timeoutMs") or limits.get("wallTimeMs", 10000)
         limits["wallTimeMs"] = timeout_ms
         t0 = time.monotonic()
-        cpu0 = child_cpu_ms(s["pid"])
+        cpu0 = s["proc"].cpu_ms()
         body = {k: req[k] for k in ("entry", "args", "kwargs", "exec", "digestOver") if k in req}
         try:
             write_frame(s["call_w"], body)
@@ -825,7 +825,7 @@ class Supervisor:
         if how == "frame" and ("value" in frame or "exception" in frame):
             wall_ms = (time.monotonic() - t0) * 1000.0
             reply = {"status": "ok" if "value" in frame else "error", "reason": None, "wallMs": wall_ms,
-                     "cpuMs": max(0.0, child_cpu_ms(s["pid"]) - cpu0), "peakMemoryBytes": child_rss(s["pid"]),
+                     "cpuMs": max(0.0, s["proc"].cpu_ms() - cpu0), "peakMemoryBytes": s["proc"].peak_bytes(),
                      "exitCode": None, "signal": None}
             if "exception" in frame:
                 reply["exception"] = frame["exception"]
@@ -843,6 +843,7 @@ class Supervisor:
             how = "exited"
             select.select([s["pidfd"]], [], [], 1.0)
         self.session = None
+        s["proc"].close()
         reply = self.finish(s["pid"], s["pidfd"], s["collector"], s["res_r"], s["call_w"], how, t0, limits,
                             [frame] if frame else [])
         for path in WRITABLE:
@@ -873,6 +874,7 @@ class Supervisor:
     def close_session(self):
         if self.session is not None:
             kill_all_others()
+            self.session["proc"].close()
             for key in ("pidfd", "call_w", "res_r"):
                 try:
                     os.close(self.session[key])
@@ -888,25 +890,44 @@ class Supervisor:
                 wipe(path)
 
 
-def child_cpu_ms(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            parts = f.read().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(parts[11]) + int(parts[12])) * 1000.0 / ticks
-    except (OSError, IndexError, ValueError):
-        return 0.0
+class ProcStats:
+    """A live child's CPU time and peak memory, read through its /proc files kept open: a session
+    call reads them twice, and opening and parsing them each time cost more than a small call."""
+
+    def __init__(self, pid):
+        self.fds = []
+        for name in ("stat", "status"):
+            try:
+                self.fds.append(os.open("/proc/%d/%s" % (pid, name), os.O_RDONLY | os.O_CLOEXEC))
+            except OSError:
+                self.fds.append(-1)
+
+    def cpu_ms(self):
+        try:
+            parts = os.pread(self.fds[0], 4096, 0).rsplit(b")", 1)[1].split()
+            return (int(parts[11]) + int(parts[12])) * 1000.0 / CLK_TCK
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def peak_bytes(self):
+        try:
+            data = os.pread(self.fds[1], 16384, 0)
+            at = data.find(b"VmHWM:")
+            return int(data[at + 6:data.index(b"\n", at)].split()[0]) * 1024 if at >= 0 else 0
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def close(self):
+        for fd in self.fds:
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.fds = [-1, -1]
 
 
-def child_rss(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return 0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def close_inherited():
