@@ -1,0 +1,37 @@
+// Pins a sample of `npm run bench:trace`: on the first ten HumanEvalFix pairs, the first block where
+// the buggy and the fixed program diverge holds the line the bug edited.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadFixPairs, localisePairs, type PairResult } from "../../bench/trace-pairs.ts";
+import { createSandbox, type Sandbox } from "../../src/sandbox/index.ts";
+
+let sandbox: Sandbox;
+beforeAll(() => {
+  sandbox = createSandbox({ poolSize: 2 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+describe("fault localisation by differential traces (HumanEvalFix sample)", () => {
+  it("should place the first divergence on an edited line in each of Python/0 to Python/9", { timeout: 120_000 }, async () => {
+    const pairs = loadFixPairs().slice(0, 10);
+    const results: PairResult[] = await localisePairs(sandbox, pairs, 2);
+    const summary = results.map((r) => `${r.taskId} ${r.outcome} ${r.kind ?? "-"} ${r.hitVia ?? "-"}`);
+    expect(summary).toEqual([
+      "Python/0 hit state block",
+      "Python/1 hit path block",
+      "Python/2 hit state block",
+      "Python/3 hit path block",
+      "Python/4 hit state block",
+      "Python/5 hit state block",
+      "Python/6 hit state block",
+      "Python/7 hit state block",
+      "Python/8 hit state block",
+      "Python/9 hit state block",
+    ]);
+    // The separating input is the task's first test call that the bug fails (the second: threshold
+    // 0.05), in Crucible's tagged JSON; the edit is one line.
+    expect(results[0]).toMatchObject({ separating: 1, editedBuggy: [15], editedFixed: [15] });
+    expect(results[0]!.input).toMatch(/,2\.2\],0\.05\]$/u);
+  });
+});
