@@ -5,6 +5,9 @@
  */
 export type CrucibleErrorCode =
   | "invalid_argument"
+  | "storage"
+  | "conflict"
+  | "not_found"
   | "unknown_language"
   | "code_too_large"
   | "busy"

@@ -196,9 +196,14 @@ function strings(s: JsonSchema, opts: ArbitraryOptions, path: string): fc.Arbitr
     } catch {
       fail(path, `pattern ${JSON.stringify(s["pattern"])} is not a regular expression`);
     }
+    // Only the lengths the schema states filter a pattern's strings: the default cap on length is
+    // for strings fast-check makes freely, and a pattern needing longer ones would never match it
+    // (fc.sample would loop for ever).
+    const min = typeof s["minLength"] === "number" ? minLength : 0;
+    const max = typeof s["maxLength"] === "number" ? maxLength : Infinity;
     return fc.stringMatching(regex).filter((x) => {
       const n = [...x].length;
-      return n >= minLength && n <= maxLength;
+      return n >= min && n <= max;
     });
   }
   // One code point per unit, as JSON Schema counts length; mostly printable ASCII, as people write.
