@@ -1,11 +1,13 @@
-// Fault localisation by differential traces on HumanEvalFix: for each task, the buggy and the
-// canonical program are run on the inputs of the task's own test (recorded by calling `check` with
-// a recording wrapper around the canonical function); the first input whose outputs differ
-// separates them; both are traced on it and the first divergent block is compared with the lines
-// the bug edited (lines of one version not aligned with the other, see src/verify/trace/lines.ts).
+// Fault localisation by differential traces on HumanEvalFix: for each task, an input separating the
+// buggy and the canonical program is taken either from `crucible diff`'s results (the file
+// bench/diff.ts writes) or from the task's own test (recorded by calling `check` with a recording
+// wrapper around the canonical function; the first input whose outputs differ). Both programs are
+// traced on it and the first divergent block is compared with the lines the bug edited (lines of
+// one version not aligned with the other, see src/verify/trace/lines.ts).
 // Used by bench/trace.ts (all pairs) and test/e2e/trace-humanevalfix.test.ts (a pinned sample).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { z } from "zod";
 import { Encoded, type Wire } from "../src/sandbox/guest/codec.mjs";
 import type { Sandbox } from "../src/sandbox/sandbox.ts";
 import type { CallVerdict } from "../src/sandbox/verdict.ts";
@@ -52,6 +54,62 @@ export function loadFixPairs(file: URL | string = HUMANEVALFIX): FixPair[] {
     });
 }
 
+/** Where a pair's separating input came from: `crucible diff`'s search, or the task's test asserts. */
+export type InputSource = "diff" | "tests";
+
+/** An input `crucible diff` found on which the fixed and the buggy program differ. */
+export interface FoundInput {
+  /** Arguments in wire form (tagged JSON), as the file holds them. */
+  readonly args: readonly Wire[];
+  /** The search strategy that found it (boundary, random, mutation, feedback, seed). */
+  readonly strategy: string;
+}
+
+/** bench/diff.ts's search settings: with the prompt's docstring examples as seeds, or from parameter types alone. */
+export type DiffSetting = "prompt" | "types";
+
+/** The differential-testing results of one setting on HumanEvalFix, keyed by task id. */
+export interface FoundInputs {
+  readonly file: string;
+  readonly setting: DiffSetting;
+  readonly seed: number;
+  readonly budgetMs: number;
+  /** Every HumanEvalFix pair searched in this setting; `null` when no difference was found. */
+  readonly byTask: ReadonlyMap<string, FoundInput | null>;
+}
+
+const FOUND_FILE = z.object({
+  seed: z.number(),
+  budgetMs: z.number(),
+  results: z.array(
+    z.looseObject({
+      dataset: z.string(),
+      id: z.string(),
+      setting: z.string(),
+      status: z.string(),
+      input: z.array(z.unknown()).optional(),
+      strategy: z.string().optional(),
+    }),
+  ),
+});
+
+/**
+ * Reads the found-inputs file bench/diff.ts writes (`npm run bench:diff`): for each HumanEvalFix
+ * pair searched in `setting`, the difference-exposing input (`a` there is the fixed program, `b` the
+ * buggy one). Resolves to `null` when the file does not exist; throws when it is not that file's shape.
+ */
+export function loadFoundInputs(file: string, setting: DiffSetting = "types"): FoundInputs | null {
+  if (!existsSync(file)) return null;
+  const parsed = FOUND_FILE.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success) throw new Error(`${file} is not a found-inputs file from bench/diff.ts: ${parsed.error.message.slice(0, 300)}`);
+  const byTask = new Map<string, FoundInput | null>();
+  for (const r of parsed.data.results) {
+    if (r.dataset !== "humanevalfix" || r.setting !== setting) continue;
+    byTask.set(r.id, r.status === "found" && r.input ? { args: r.input as Wire[], strategy: r.strategy ?? "?" } : null);
+  }
+  return { file, setting, seed: parsed.data.seed, budgetMs: parsed.data.budgetMs, byTask };
+}
+
 // Runs the task's check() with the canonical function wrapped so every call's arguments are kept
 // (deep-copied before the call, since some functions mutate their input).
 const RECORDER = `
@@ -82,7 +140,8 @@ export const PAIR_TRACE_LIMITS: Partial<TraceLimits> = { maxBlocks: 10_000, maxC
 export interface PairResult {
   readonly taskId: string;
   readonly bugType: string;
-  /** Test inputs recorded, and the index of the first one whose outputs differ (-1: none). */
+  readonly source: InputSource;
+  /** Test inputs recorded (1 for a diff input), and the index of the first one whose outputs differ (-1: none). */
   readonly inputs: number;
   readonly separating: number;
   /** Earlier separating inputs passed over because the buggy version hung on them. */
@@ -192,37 +251,66 @@ function spansOf(r: TraceReport, fn: string, block: number): readonly LineRange[
 
 const spansText = (spans: readonly (readonly [number, number])[]) => spans.map(([s, e]) => (s === e ? `${s}` : `${s}-${e}`)).join(",");
 
+/** The separating input of one pair, from the test asserts unless `found` says otherwise. */
+interface Separating {
+  readonly inputs: number;
+  readonly separating: number;
+  readonly skippedHangs: number;
+  readonly args: readonly Wire[] | null;
+}
+
+async function separatingInput(sandbox: Sandbox, pair: FixPair, found: FoundInput | null | undefined, signal?: AbortSignal): Promise<Separating> {
+  // A diff input was confirmed to separate the two versions by the search itself; it is traced
+  // as found, even when the buggy version hangs on it (the trace then ends at its time cap).
+  if (found !== undefined) return found === null ? { inputs: 0, separating: -1, skippedHangs: 0, args: null } : { inputs: 1, separating: 0, skippedHangs: 0, args: found.args };
+  const inputs = await recordInputs(sandbox, pair, signal);
+  const expected = await outputs(sandbox, pair.fixed, pair.entryPoint, inputs, signal);
+  const { index, skippedHangs } = await firstSeparating(sandbox, pair.buggy, pair.entryPoint, inputs, expected, signal);
+  return { inputs: inputs.length, separating: index, skippedHangs, args: index < 0 ? null : inputs[index]! };
+}
+
+export interface LocaliseOptions {
+  /**
+   * The input `crucible diff` found for this pair; `null` when it found none (the pair is then
+   * `no_input`). When absent, the first separating input of the task's test asserts is used.
+   */
+  readonly found?: FoundInput | null;
+  readonly signal?: AbortSignal;
+}
+
 /** Measures one pair: separating input, traces, first divergence, and whether it holds an edited line. */
-export async function localisePair(sandbox: Sandbox, pair: FixPair, signal?: AbortSignal): Promise<PairResult> {
+export async function localisePair(sandbox: Sandbox, pair: FixPair, options: LocaliseOptions = {}): Promise<PairResult> {
+  const { found, signal } = options;
   const started = performance.now();
   const map = lineMap(pair.buggy, pair.fixed);
   const base = {
     taskId: pair.taskId,
     bugType: pair.bugType,
+    source: found === undefined ? ("tests" as const) : ("diff" as const),
     editedBuggy: [...map.editedA].sort((x, y) => x - y),
     editedFixed: [...map.editedB].sort((x, y) => x - y),
   };
   const done = (rest: Omit<PairResult, keyof typeof base | "ms">): PairResult => ({ ...base, ...rest, ms: performance.now() - started });
   try {
-    const inputs = await recordInputs(sandbox, pair, signal);
-    const expected = await outputs(sandbox, pair.fixed, pair.entryPoint, inputs, signal);
-    const { index: separating, skippedHangs } = await firstSeparating(sandbox, pair.buggy, pair.entryPoint, inputs, expected, signal);
+    const { inputs, separating, skippedHangs, args } = await separatingInput(sandbox, pair, found, signal);
     const none = { kind: null, hitVia: null, statuses: null, blocks: null, blockLines: 0, solutionLines: pair.solutionLines, lastBlockHit: false };
-    if (separating < 0) return done({ inputs: inputs.length, separating, skippedHangs, input: null, outcome: "no_input", detail: "no test input separates the two versions", ...none });
-    const args = inputs[separating]!;
+    if (args === null) {
+      const detail = found === undefined ? "no test input separates the two versions" : "crucible diff found no difference";
+      return done({ inputs, separating, skippedHangs, input: null, outcome: "no_input", detail, ...none });
+    }
     const input = JSON.stringify(args);
     const [a, b] = await Promise.all([traceOn(sandbox, pair.buggy, pair.entryPoint, args, signal), traceOn(sandbox, pair.fixed, pair.entryPoint, args, signal)]);
     const d = firstDivergence(a, b);
     const statuses = [a.status, b.status] as const;
     if (d.result !== "diverged") {
-      return done({ inputs: inputs.length, separating, skippedHangs, input, outcome: d.result, kind: null, hitVia: null, blockLines: 0, solutionLines: pair.solutionLines, lastBlockHit: false, statuses, blocks: null, detail: d.result === "undecided" ? d.reason : "" });
+      return done({ inputs, separating, skippedHangs, input, outcome: d.result, kind: null, hitVia: null, blockLines: 0, solutionLines: pair.solutionLines, lastBlockHit: false, statuses, blocks: null, detail: d.result === "undecided" ? d.reason : "" });
     }
     const v = d.divergence;
     const hit = divergenceTouches(v, map.editedA, map.editedB);
     const last = a.blocks.at(-1);
     const lastBlockHit = last !== undefined && blockContains({ ...last, spans: spansOf(a, last.function, last.block) }, map.editedA);
     return done({
-      inputs: inputs.length,
+      inputs,
       separating,
       skippedHangs,
       input,
@@ -242,21 +330,28 @@ export async function localisePair(sandbox: Sandbox, pair: FixPair, signal?: Abo
   }
 }
 
+export interface LocalisePairsOptions {
+  readonly concurrency: number;
+  /**
+   * `crucible diff`'s inputs by task id: each pair is traced on its own, and a pair absent from
+   * the map or mapped to `null` is `no_input`. When absent, the test asserts' inputs are used.
+   */
+  readonly found?: ReadonlyMap<string, FoundInput | null>;
+  readonly onResult?: (r: PairResult, done: number) => void;
+  readonly signal?: AbortSignal;
+}
+
 /** Runs `localisePair` over pairs with `concurrency` at once, in order of the results. */
-export async function localisePairs(
-  sandbox: Sandbox,
-  pairs: readonly FixPair[],
-  concurrency: number,
-  onResult?: (r: PairResult, done: number) => void,
-  signal?: AbortSignal,
-): Promise<PairResult[]> {
+export async function localisePairs(sandbox: Sandbox, pairs: readonly FixPair[], options: LocalisePairsOptions): Promise<PairResult[]> {
+  const { concurrency, found, onResult, signal } = options;
   const results: PairResult[] = new Array<PairResult>(pairs.length);
   let next = 0;
   let finished = 0;
   const worker = async () => {
     while (next < pairs.length) {
       const i = next++;
-      results[i] = await localisePair(sandbox, pairs[i]!, signal);
+      const pair = pairs[i]!;
+      results[i] = await localisePair(sandbox, pair, { ...(found ? { found: found.get(pair.taskId) ?? null } : {}), ...(signal ? { signal } : {}) });
       finished++;
       onResult?.(results[i], finished);
     }
