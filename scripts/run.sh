@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's two commands: `bash scripts/run.sh` runs the main job on its embedded defaults,
+# The README's two commands: `bash scripts/run.sh` runs the main job (the MCP server on stdio, with the seeded library),
 # `bash scripts/run.sh test` runs the whole test suite. Both provision what they need first:
 # a Node >= 22 runtime from the npm registry when the machine's Node is older, bubblewrap (and
 # Chromium and PostgreSQL, for the tests) through apt when missing and we are root, and the npm dependencies.
@@ -80,6 +80,6 @@ case "${1:-}" in
     exec npx vitest run "$@"
     ;;
   *)
-    exec node --disable-warning=ExperimentalWarning src/cli/main.ts "${@:-demo}"
+    exec node --disable-warning=ExperimentalWarning src/cli/main.ts "${@:-serve}"
     ;;
 esac

@@ -5,7 +5,14 @@ import { CrucibleError, isCrucibleError } from "../errors.ts";
 import { runDoctor } from "../sandbox/doctor.ts";
 import { createSandbox, LANGUAGES, type Language } from "../sandbox/sandbox.ts";
 import { runDemo } from "./demo.ts";
+import { registerDiff } from "./diff.ts";
+import { registerCheck } from "./check.ts";
 import { registerEval } from "./eval.ts";
+import { registerMeasure } from "./measure.ts";
+import { registerRank } from "./rank.ts";
+import { registerServe } from "./serve.ts";
+import { registerTools } from "./tools.ts";
+import { registerTrace } from "./trace.ts";
 import { limitOptions, limitsFrom } from "./options.ts";
 import { EXIT_CODES, escapeForTerminal, summarize } from "./render.ts";
 
@@ -119,7 +126,14 @@ function program(): Command {
       }
     });
 
+  registerDiff(cli);
   registerEval(cli);
+  registerCheck(cli);
+  registerMeasure(cli);
+  registerRank(cli);
+  registerServe(cli);
+  registerTools(cli);
+  registerTrace(cli);
   return cli;
 }
 
