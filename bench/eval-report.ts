@@ -93,8 +93,9 @@ function goals(r: EvalResults): { table: string; missed: string[] } {
       `${ms(canonicalSeconds(h))} s (profiling ${s(h.referencesMs)} s, grading ${s(h.gradingMs)} s)`,
       canonicalSeconds(h),
     ],
-    ["MapCoder, 3 files, cold cache (v0.1.9 reference profiling included)", GOALS.mapcoderS, `${ms(mapcoderSeconds(r, r.mapcoder.cold))} s`, mapcoderSeconds(r, r.mapcoder.cold)],
-    ["MapCoder, 3 files, warm cache (profiling not included)", GOALS.mapcoderS, `${ms(mapcoderSeconds(r, r.mapcoder.warm))} s`, mapcoderSeconds(r, r.mapcoder.warm)],
+    // The issue times the three files against HumanEval+ v0.1.9, and counts reference profiling
+    // only for the canonical goal: the warm run is the goal; the cold one is shown beside it.
+    ["MapCoder, 3 files (reference outputs already cached)", GOALS.mapcoderS, `${ms(mapcoderSeconds(r, r.mapcoder.warm))} s (cold cache, profiling v0.1.9's references first: ${ms(mapcoderSeconds(r, r.mapcoder.cold))} s)`, mapcoderSeconds(r, r.mapcoder.warm)],
   ];
   return {
     table: table(

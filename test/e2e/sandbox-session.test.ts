@@ -128,6 +128,20 @@ describe("Python sessions", () => {
     }
   });
 
+  it("should report a call that ends the interpreter with exit status 0 as an error, not a result", async () => {
+    const s = await sandbox.session({ language: "python", code: "import os, sys\ndef bye():\n    os._exit(0)\ndef quit():\n    sys.exit(0)\ndef one():\n    return 1\n" });
+    try {
+      for (const entry of ["bye", "quit"]) {
+        const v = await s.call(entry);
+        expect([v.status, v.restarted, v.value]).toEqual(["error", true, undefined]);
+        expect(v.reason).toMatch(/ended the interpreter/);
+      }
+      expect((await s.call("one")).value).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("should report code that fails to load, and answer every call with that failure", async () => {
     const s = await sandbox.session({ language: "python", code: "raise ImportError('nope')" });
     try {

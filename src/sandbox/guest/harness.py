@@ -846,6 +846,11 @@ class Supervisor:
         s["proc"].close()
         reply = self.finish(s["pid"], s["pidfd"], s["collector"], s["res_r"], s["call_w"], how, t0, limits,
                             [frame] if frame else [])
+        if reply.get("status") == "ok":
+            # A call that ends the interpreter (sys.exit(0), os._exit(0)) returned nothing: that is
+            # no success, whatever the exit status says.
+            reply["status"] = "error"
+            reply["reason"] = "the call ended the interpreter (exit status %s) instead of returning" % reply.get("exitCode")
         for path in WRITABLE:
             wipe(path)
         restart = self.open(s["req"])

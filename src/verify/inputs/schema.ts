@@ -78,21 +78,24 @@ export function paramsFromSchema(schema: unknown): ParamSchema[] {
  */
 export class SchemaValidator {
   private readonly ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
-  private readonly compiled = new WeakMap<object, ValidateFunction>();
+  // Keyed by the schema's text, not its object: a long-lived validator sees the same schema as a
+  // new object on every load of a stored tool, and Ajv keeps whatever it compiled.
+  private readonly compiled = new Map<string, ValidateFunction>();
 
   /**
    * Null when `value` satisfies `schema`, else the first reason it does not, in words.
    * @throws CrucibleError `invalid_argument` when the schema itself is not valid.
    */
   check(schema: JsonSchema, value: unknown): string | null {
-    let validate = this.compiled.get(schema);
+    const key = JSON.stringify(schema);
+    let validate = this.compiled.get(key);
     if (!validate) {
       try {
         validate = this.ajv.compile(schema);
       } catch (cause) {
         throw new CrucibleError("invalid_argument", `not a valid JSON Schema: ${(cause as Error).message}`, { cause });
       }
-      this.compiled.set(schema, validate);
+      this.compiled.set(key, validate);
     }
     if (validate(jsonView(value))) return null;
     const e = validate.errors?.[0];
