@@ -130,7 +130,7 @@ export async function gateBatch(ctx: GateContext, specs: readonly ToolSpec[], op
           out.set(p.hash, { spec: p.spec, hash: p.hash, record: verificationRecord(p.early, seed, runtime, policy, ctx.gate), probe: null, closure: p.closure });
           continue;
         }
-        const result = await runGate(session, p.hash, p.spec, { ...ctx.gate, seed, ...(signal ? { signal } : {}) });
+        const result = await runGate(session, p.hash, p.spec, { sandbox: ctx.sandbox, closure: p.closure }, { ...ctx.gate, seed, ...(signal ? { signal } : {}) });
         const spec = result.probe && result.probe.examples.length > 0 ? { ...p.spec, examples: result.probe.examples } : p.spec;
         out.set(p.hash, { spec, hash: toolHash(spec), record: verificationRecord([...p.early, ...result.checks], result.seed, runtime, policy, ctx.gate), probe: result.probe, closure: p.closure });
       }

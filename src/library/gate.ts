@@ -7,7 +7,7 @@ import type { CallVerdict } from "../sandbox/verdict.ts";
 import { arbitraryOfArgs } from "../verify/inputs/arbitrary.ts";
 import { paramsFromSchema, SchemaValidator, type ParamSchema } from "../verify/inputs/schema.ts";
 import { fromWire, sameValue, shown, toWire } from "./gate-values.ts";
-import { checkProperty } from "./gate-properties.ts";
+import { ToolProperties, type PredicateHost } from "./gate-properties.ts";
 import { wireArgs, type ToolboxSession } from "./invoke-session.ts";
 import type { CheckRecord, ToolExample, ToolSpec } from "./tool.ts";
 
@@ -114,9 +114,10 @@ export function namedArgs(params: readonly ParamSchema[], args: readonly unknown
  * Runs the gate's sandbox checks on a tool loaded in `session` under `key`: it loads; every
  * example and test passes inputs the input schema accepts and gets the expected output, which the
  * output schema accepts; outputs on generated inputs satisfy the output schema (and, for a tool
- * without examples, become its probed examples and rejected inputs); every property holds.
+ * without examples, become its probed examples and rejected inputs); every property holds, its
+ * predicate judged in a session of its own that `predicates.sandbox` opens.
  */
-export async function runGate(session: ToolboxSession, key: string, spec: ToolSpec, options: GateOptions = {}): Promise<GateResult> {
+export async function runGate(session: ToolboxSession, key: string, spec: ToolSpec, predicates: PredicateHost, options: GateOptions = {}): Promise<GateResult> {
   const signal = options.signal;
   const seed = options.seed ?? seedOf(key);
   const checks: CheckRecord[] = [];
@@ -125,44 +126,51 @@ export async function runGate(session: ToolboxSession, key: string, spec: ToolSp
   if (loadError !== null) return { passed: false, checks, seed, probe: null };
 
   const params = paramsFromSchema(spec.inputSchema);
-  const timeoutMs = options.callTimeoutMs ?? 5_000;
-  const cases = [
-    ...spec.examples.map((e, i) => ({ kind: "example", name: `example ${i + 1}`, args: e.args, expected: e.output })),
-    ...spec.tests.map((t) => ({ kind: "test", name: t.name, args: t.args, expected: t.expected })),
-  ];
-  const verdicts = cases.length === 0 ? [] : await session.callMany(key, cases.map((c) => wireArgs(c.args)), { timeoutMs, ...(signal ? { signal } : {}) });
-  cases.forEach((c, i) => {
-    const v = verdicts[i]!;
-    const args = c.args.map(fromWire);
-    const inputProblem = validator.check(spec.inputSchema, namedArgs(params, args));
-    const base = { ms: Math.round((v.callMs ?? v.wallMs) * 1000) / 1000 };
-    if (inputProblem !== null) {
-      checks.push(record(c.kind, c.name, false, `its input does not match the input schema: ${inputProblem}`, { ...base, counterexample: [...c.args] }));
-      return;
-    }
-    if (v.status !== "ok") {
-      checks.push({ kind: c.kind, name: c.name, status: statusOf(v), detail: verdictText(v), ...base, counterexample: [...c.args] });
-      return;
-    }
-    const outputProblem = validator.check(spec.outputSchema, v.value);
-    if (outputProblem !== null) {
-      checks.push(record(c.kind, c.name, false, `the output ${shown(v.value)} does not match the output schema: ${outputProblem}`, { ...base, counterexample: [...c.args] }));
-      return;
-    }
-    const expected = fromWire(c.expected);
-    const same = sameValue(v.value, expected);
-    checks.push(record(c.kind, c.name, same, same ? "output as expected, valid against the output schema" : `expected ${shown(expected)}, got ${shown(v.value)}`, same ? base : { ...base, counterexample: [...c.args] }));
-  });
+  const generatedTimeoutMs = options.generatedTimeoutMs ?? 2_000;
+  // The predicates' sessions open while the examples, tests and conformance run.
+  const properties = new ToolProperties(session, key, spec, params, predicates, generatedTimeoutMs, signal);
+  try {
+    const timeoutMs = options.callTimeoutMs ?? 5_000;
+    const cases = [
+      ...spec.examples.map((e, i) => ({ kind: "example", name: `example ${i + 1}`, args: e.args, expected: e.output })),
+      ...spec.tests.map((t) => ({ kind: "test", name: t.name, args: t.args, expected: t.expected })),
+    ];
+    const verdicts = cases.length === 0 ? [] : await session.callMany(key, cases.map((c) => wireArgs(c.args)), { timeoutMs, ...(signal ? { signal } : {}) });
+    cases.forEach((c, i) => {
+      const v = verdicts[i]!;
+      const args = c.args.map(fromWire);
+      const inputProblem = validator.check(spec.inputSchema, namedArgs(params, args));
+      const base = { ms: Math.round((v.callMs ?? v.wallMs) * 1000) / 1000 };
+      if (inputProblem !== null) {
+        checks.push(record(c.kind, c.name, false, `its input does not match the input schema: ${inputProblem}`, { ...base, counterexample: [...c.args] }));
+        return;
+      }
+      if (v.status !== "ok") {
+        checks.push({ kind: c.kind, name: c.name, status: statusOf(v), detail: verdictText(v), ...base, counterexample: [...c.args] });
+        return;
+      }
+      const outputProblem = validator.check(spec.outputSchema, v.value);
+      if (outputProblem !== null) {
+        checks.push(record(c.kind, c.name, false, `the output ${shown(v.value)} does not match the output schema: ${outputProblem}`, { ...base, counterexample: [...c.args] }));
+        return;
+      }
+      const expected = fromWire(c.expected);
+      const same = sameValue(v.value, expected);
+      checks.push(record(c.kind, c.name, same, same ? "output as expected, valid against the output schema" : `expected ${shown(expected)}, got ${shown(v.value)}`, same ? base : { ...base, counterexample: [...c.args] }));
+    });
 
-  const { check: conformance, probe } = await generatedInputs(session, key, spec, params, seed, options);
-  checks.push(conformance);
-  if (probe) checks.push(...probeChecks(probe));
+    const { check: conformance, probe } = await generatedInputs(session, key, spec, params, seed, options);
+    checks.push(conformance);
+    if (probe) checks.push(...probeChecks(probe));
 
-  const propertyRuns = options.propertyRuns ?? 100;
-  for (const [i, p] of spec.properties.entries()) {
-    checks.push(await checkProperty(session, key, spec, params, p, { runs: propertyRuns, seed: (seed + i + 1) & 0x7fffffff, timeoutMs: options.generatedTimeoutMs ?? 2_000, ...(signal ? { signal } : {}) }));
+    const propertyRuns = options.propertyRuns ?? 100;
+    for (const i of spec.properties.keys()) {
+      checks.push(await properties.check(i, { runs: propertyRuns, seed: (seed + i + 1) & 0x7fffffff, timeoutMs: generatedTimeoutMs, ...(signal ? { signal } : {}) }));
+    }
+    return { passed: checks.every((c) => c.status === "passed" || c.status === "skipped"), checks, seed, probe };
+  } finally {
+    await properties.close();
   }
-  return { passed: checks.every((c) => c.status === "passed" || c.status === "skipped"), checks, seed, probe };
 }
 
 /**

@@ -38,13 +38,6 @@ export function loadedTool(tool: Tool | (ToolSpec & { readonly hash: string })):
   return { key: tool.hash, name: tool.name, language: tool.language, source: tool.source, entryPoint: tool.entryPoint, deps };
 }
 
-/** What a property run answers for one input. */
-export type PropertyOutcome =
-  | { readonly kind: "holds"; readonly output: unknown }
-  | { readonly kind: "violated"; readonly output: unknown }
-  | { readonly kind: "rejected"; readonly reason: string }
-  | { readonly kind: "broken"; readonly verdict: CallVerdict };
-
 /** TypeScript is stripped here, per tool, so a tool that does not compile fails alone. */
 function guestSource(tool: LoadedTool): string {
   if (tool.language !== "typescript") return tool.source;
@@ -126,7 +119,7 @@ export class ToolboxSession {
     return new ToolboxSession(language, session, limits);
   }
 
-  private entry(name: "loaded" | "call" | "property" | "runtime"): string {
+  private entry(name: "loaded" | "call" | "runtime"): string {
     return this.language === "python" ? `_crucible_${name}` : `__crucible_${name}`;
   }
 
@@ -142,23 +135,16 @@ export class ToolboxSession {
     return this.session.call(this.entry("call"), [key, [...args]], options);
   }
 
-  /** Calls a tool once per argument list, in as few round trips as the backend allows. */
-  callMany(key: string, argsList: readonly (readonly unknown[])[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CallVerdict[]> {
+  /**
+   * Calls a tool once per argument list, in as few round trips as the backend allows (`raw` keeps
+   * outputs as `Encoded` wire; `stopOnFailure` as in `Session.callMany`).
+   */
+  callMany(key: string, argsList: readonly (readonly unknown[])[], options: { timeoutMs?: number; raw?: boolean; stopOnFailure?: boolean; signal?: AbortSignal } = {}): Promise<CallVerdict[]> {
     return this.session.callMany(
       this.entry("call"),
       argsList.map((args) => [key, [...args]]),
       options,
     );
-  }
-
-  /** Runs a property predicate on each argument list (the tool is called inside the guest). */
-  async property(key: string, predicate: string, names: readonly string[], argsList: readonly (readonly unknown[])[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<PropertyOutcome[]> {
-    const verdicts = await this.session.callMany(
-      this.entry("property"),
-      argsList.map((args) => [key, predicate, [...names], [...args]]),
-      options,
-    );
-    return verdicts.map(propertyOutcome);
   }
 
   /** Runtime versions inside the guest (`python` or `node`). */
@@ -173,13 +159,6 @@ export class ToolboxSession {
   close(): Promise<void> {
     return this.session.close();
   }
-}
-
-function propertyOutcome(v: CallVerdict): PropertyOutcome {
-  if (v.status !== "ok" || v.value === null || typeof v.value !== "object") return { kind: "broken", verdict: v };
-  const r = v.value as { holds?: unknown; output?: unknown; rejected?: unknown };
-  if (typeof r.rejected === "string") return { kind: "rejected", reason: r.rejected };
-  return r.holds === true ? { kind: "holds", output: r.output } : { kind: "violated", output: r.output };
 }
 
 /** Wire values (as stored in examples and tests) for a call, sent as they are. */

@@ -108,6 +108,22 @@ def sort(xs: list[int]) -> list[int]:
     expect(hanging.failure.kind).toBe("timeout");
   });
 
+  it("should fail an input on which the predicate hangs and go on judging after its session restarts", async () => {
+    const r = failed(
+      await checkProperty(sandbox, {
+        code: "def f(x: int) -> int:\n    return x\n",
+        entryPoint: "f",
+        params: [{ name: "x", schema: { type: "integer", minimum: 0, maximum: 1000 }, optional: false }],
+        property: { code: "def prop(x, r):\n    while r > 500:\n        pass\n    return True\n" },
+        timeoutMs: 150,
+        seed: 11,
+      }),
+    );
+    expect(r.failure.kind).toBe("predicate_error");
+    expect(r.failure.message).toMatch(/ran past 150 ms/u);
+    expect(r.counterexample.args).toEqual([501]);
+  });
+
   it("should keep floats floats (integral ones too) and honour pre() to discard inputs", async () => {
     const r = await checkProperty(sandbox, {
       code: "def half(x: float, n: int) -> float:\n    assert type(x) is float and type(n) is int\n    return x / n\n",

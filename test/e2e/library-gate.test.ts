@@ -114,6 +114,73 @@ describe("admission gate", () => {
   });
 });
 
+describe("properties judged apart from the tool", () => {
+  const lists = {
+    inputSchema: { type: "object", properties: { xs: { type: "array", items: int, maxItems: 8 } }, required: ["xs"] },
+    outputSchema: { type: "array", items: { type: "integer" } },
+    tests: [
+      { name: "positive", args: [[1, 2]], expected: [1, 2] },
+      { name: "empty", args: [[]], expected: [] },
+      { name: "zero", args: [[0]], expected: [0] },
+    ],
+    properties: [{ name: "non-negative", predicate: "def prop(args, output):\n    return all(x >= 0 for x in output)" }],
+  };
+
+  it("should refuse a tool that shadows a builtin its property uses", async () => {
+    // Wrong on negative numbers; its `all` would answer True for the predicate if the predicate ran among the tool's names.
+    const source = "def all(items):\n    return True\n\ndef abs_all(xs):\n    return list(xs)\n";
+    const report = await library.add(spec("abs_all", source, lists));
+    expect(report.admitted).toBe(false);
+    const failed = report.verification.checks.filter((c) => c.status !== "passed" && c.status !== "skipped");
+    expect(failed.map((c) => `${c.kind}:${c.name}`)).toEqual(["property:non-negative"]);
+    expect(failed[0]!.counterexample).toEqual([[-1]]);
+    expect(failed[0]!.detail).toMatch(/predicate is false .*replay with seed \d+, path [\d:]+/u);
+  });
+
+  it("should refuse a tool that replaces the code running its property in its own interpreter", async () => {
+    // At load it swaps the toolbox's property runner (a frame up) for one that always says "holds".
+    const source = [
+      "import sys",
+      "_toolbox = sys._getframe(1).f_globals",
+      "if '_crucible_property' in _toolbox:",
+      "    _toolbox['_crucible_property'] = lambda key, predicate, names, args: {'holds': True, 'output': None}",
+      "_toolbox['__crucible_judge__'] = lambda name, args, result: ['pass', '', None]",
+      "",
+      "def abs_all2(xs):",
+      "    return list(xs)",
+      "",
+    ].join("\n");
+    const report = await library.add(spec("abs_all2", source, lists));
+    expect(report.admitted).toBe(false);
+    const failed = report.verification.checks.filter((c) => c.status !== "passed" && c.status !== "skipped");
+    expect(failed.map((c) => `${c.kind}:${c.name}`)).toEqual(["property:non-negative"]);
+    expect(failed[0]!.counterexample).toEqual([[-1]]);
+  });
+
+  it("should let a property call its tool and a JavaScript property judge a TypeScript tool", async () => {
+    const report = await library.add(
+      spec("ts_double", "function ts_double(a: number, b: number): number {\n  return a * 2 + b * 0;\n}\n", {
+        language: "typescript",
+        tests: [
+          { name: "two", args: [2, 0], expected: 4 },
+          { name: "zero", args: [0, 5], expected: 0 },
+          { name: "negative", args: [-3, 1], expected: -6 },
+        ],
+        properties: [
+          { name: "halves back", predicate: "function prop(args, output) {\n  return output / 2 === args.a && ts_double(args.a, 0) === output;\n}" },
+          { name: "even", predicate: "function prop(args, output) {\n  return output % 2 === 1;\n}" },
+        ],
+      }),
+    );
+    const props = report.verification.checks.filter((c) => c.kind === "property");
+    expect(props.map((c) => [c.name, c.status])).toEqual([
+      ["halves back", "passed"],
+      ["even", "failed"],
+    ]);
+    expect(props[1]!.counterexample).toEqual([0, 0]);
+  });
+});
+
 describe("calling tools", () => {
   it("should validate arguments, run in the sandbox and count the use", async () => {
     const result = await library.call("add_ints", { a: 20, b: 22 });

@@ -14,7 +14,6 @@
 "use strict";
 
 const __crucibleTools = new Map(); // key (hash) -> entry function
-const __crucibleScopes = new Map(); // key -> { params, values }: what the tool's body sees
 const __crucibleLoadErrors = new Map(); // key -> error thrown while loading
 const __crucibleIdentifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -34,7 +33,6 @@ function __crucibleLoad(tool) {
   const fn = factory(...values);
   if (typeof fn !== "function") throw new ReferenceError(`tool ${tool.name} defines no function named ${tool.entry}`);
   __crucibleTools.set(tool.key, fn);
-  __crucibleScopes.set(tool.key, { params: ["tools", ...bare.filter((n) => n !== tool.entry), tool.entry], values: [tools, ...bare.filter((n) => n !== tool.entry).map((n) => tools[n]), fn] });
 }
 
 function __crucible_install(bundleJson) {
@@ -66,35 +64,6 @@ async function __crucible_call(key, args) {
   return await __crucibleEntry(key)(...args);
 }
 
-const __cruciblePredicates = new Map();
-
-/**
- * Calls the tool, then the property predicate (source defining `function prop(args, output)`) on
- * the input and the output. An input the tool rejects (throws on) does not count against it.
- */
-async function __crucible_property(key, predicate, names, args) {
-  const fn = __crucibleEntry(key);
-  const cacheKey = `${key}\u0000${predicate}`;
-  let prop = __cruciblePredicates.get(cacheKey);
-  if (!prop) {
-    // The predicate sees what the tool's body sees: `tools`, the tool's entry and its dependencies.
-    const scope = __crucibleScopes.get(key);
-    prop = require("node:vm").runInThisContext(
-      `(function (${scope.params.join(", ")}) {\n${predicate}\n;return typeof prop === "function" ? prop : undefined;\n})`,
-      { filename: "property" },
-    )(...scope.values);
-    if (typeof prop !== "function") throw new ReferenceError("a property predicate must define a function prop(args, output)");
-    __cruciblePredicates.set(cacheKey, prop);
-  }
-  let output;
-  try {
-    output = await fn(...args);
-  } catch (error) {
-    return { rejected: `${error instanceof Error ? error.name : "Thrown"}: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  const named = Object.fromEntries(names.map((n, i) => [n, args[i]]));
-  return { holds: Boolean(await prop(named, output)), output };
-}
 
 function __crucible_runtime() {
   return { node: process.version };

@@ -82,35 +82,5 @@ def _crucible_call(key, args, kwargs=None):
     return fn(*args, **(kwargs or {}))
 
 
-_PREDICATES = {}  # (key, predicate source) -> prop function
-
-
-def _crucible_property(key, predicate, names, args):
-    """Calls the tool on `args`, then the property predicate on the input and the output.
-
-    The predicate is source defining `prop(args, output)`, where `args` is a dict of the arguments
-    by parameter name; it runs in a copy of the tool's globals (so it sees the tool's entry, its
-    helpers and `tools`). An input the tool rejects (raises on) does not count against the
-    property: `{"rejected": "<Type>: <message>"}`.
-    """
-    fn = _TOOLS.get(key)
-    if fn is None:
-        _crucible_loaded(key)
-    prop = _PREDICATES.get((key, predicate))
-    if prop is None:
-        ns = dict(fn.__globals__)
-        exec(compile(predicate, "<property>", "exec"), ns)
-        prop = ns.get("prop")
-        if not callable(prop):
-            raise NameError("a property predicate must define a function prop(args, output)")
-        _PREDICATES[(key, predicate)] = prop
-    try:
-        output = fn(*args)
-    except Exception as e:  # noqa: BLE001 - the tool rejected the input
-        return {"rejected": "%s: %s" % (type(e).__name__, e)}
-    holds = prop(dict(zip(names, args)), output)
-    return {"holds": bool(holds), "output": output}
-
-
 def _crucible_runtime():
     return {"python": _platform.python_version(), "implementation": _platform.python_implementation()}

@@ -1,18 +1,20 @@
 // `crucible check` for a function: fast-check generates inputs from the parameters' schemas on the
 // host and shrinks failures; the candidate runs in its own session; a predicate or a reference
-// implementation, each in its own session, judges every output.
-import fc from "fast-check";
-import { encode, type Wire } from "../../sandbox/guest/codec.mjs";
+// implementation, each in its own session, judges every output (search.ts: in batches).
+import type fc from "fast-check";
 import type { Limits } from "../../sandbox/policy.ts";
-import type { Language, Sandbox, Session } from "../../sandbox/sandbox.ts";
-import { CrucibleError, isCrucibleError, throwIfAborted } from "../../errors.ts";
+import type { Language, Sandbox } from "../../sandbox/sandbox.ts";
+import { CrucibleError, isCrucibleError } from "../../errors.ts";
 import { Comparator } from "../comparator.ts";
 import { arbitraryOfArgs, type ArbitraryOptions } from "../inputs/arbitrary.ts";
 import { argsSchemaOf } from "../inputs/hints.ts";
 import type { ParamSchema } from "../inputs/schema.ts";
-import { fromWire, pythonRepr } from "../inputs/values.ts";
-import { callCandidate, CheckBroken, propertyOracle, referenceOracle, type Oracle, type Outcome } from "./oracle.ts";
-import type { Counterexample, PropertyError, PropertyFailure, PropertyReport } from "./report.ts";
+import { sessionCandidate } from "./candidate.ts";
+import { CheckBroken, propertyOracle, referenceOracle, type Oracle } from "./oracle.ts";
+import type { PropertyError, PropertyReport } from "./report.ts";
+import { DEFAULT_MAX_SKIPS_PER_RUN, searchProperty } from "./search.ts";
+
+export { callRepr } from "./search.ts";
 
 export const DEFAULT_NUM_RUNS = 100;
 export const DEFAULT_CALL_TIMEOUT_MS = 1000;
@@ -27,8 +29,11 @@ export interface PropertyCheck {
    * type hints are read; other languages need them.
    */
   readonly params?: readonly ParamSchema[];
-  /** Python code defining the predicate `name(*args, result)` (default `prop`) and optionally `pre(*args)`. */
-  readonly property?: { readonly code: string; readonly name?: string };
+  /**
+   * Code defining the predicate `name(*args, result)` (default `prop`) and optionally `pre(*args)`:
+   * Python unless `language` says JavaScript or TypeScript.
+   */
+  readonly property?: { readonly code: string; readonly name?: string; readonly language?: Language };
   /** Another implementation whose outputs the candidate's must equal (its entry point defaults to the candidate's). */
   readonly reference?: { readonly code: string; readonly language?: Language; readonly entryPoint?: string };
   /** Inputs to check (default 100). */
@@ -44,6 +49,10 @@ export interface PropertyCheck {
   readonly inputs?: ArbitraryOptions;
   /** Limits of every session (memory, CPU…); `wallTimeMs` is superseded by `timeoutMs` per call. */
   readonly limits?: Partial<Limits>;
+  /** Inputs judged per round trip before the first failure (default `numRuns`; 1: one at a time). */
+  readonly batchSize?: number;
+  /** Discarded inputs allowed per run before the check gives up (default 50). */
+  readonly maxSkipsPerRun?: number;
   /** Called after each input is judged (shrinking included), with the count so far. */
   readonly onProgress?: (judged: number, phase: "search" | "shrink") => void;
   readonly signal?: AbortSignal;
@@ -52,11 +61,6 @@ export interface PropertyCheck {
 /** A fresh random seed, as fast-check draws them (a 32-bit integer). */
 export function randomSeed(): number {
   return (Date.now() ^ (Math.random() * 0x100000000)) | 0;
-}
-
-/** The call as Python prints it: `f(1, [2, 3])`. */
-export function callRepr(entryPoint: string, args: readonly Wire[]): string {
-  return `${entryPoint}(${args.map((a) => pythonRepr(fromWire(a))).join(", ")})`;
 }
 
 /**
@@ -124,107 +128,23 @@ export async function checkProperty(sandbox: Sandbox, check: PropertyCheck): Pro
       );
     }
     opened.push(oracle);
-    return await search(candidate, oracle, argsArb, check, timeoutMs, base, started);
+    return await searchProperty(sessionCandidate(candidate, check.entryPoint), oracle, argsArb, {
+      entryPoint: check.entryPoint,
+      oracle: oracleKind,
+      numRuns: check.numRuns ?? DEFAULT_NUM_RUNS,
+      seed: check.seed ?? randomSeed(),
+      timeoutMs,
+      maxSkipsPerRun: check.maxSkipsPerRun ?? DEFAULT_MAX_SKIPS_PER_RUN,
+      started,
+      ...(check.path === undefined ? {} : { path: check.path }),
+      ...(check.batchSize === undefined ? {} : { batchSize: check.batchSize }),
+      ...(check.onProgress ? { onProgress: check.onProgress } : {}),
+      ...(signal ? { signal } : {}),
+    });
   } catch (e) {
     if (e instanceof CheckBroken) return error(e.phase, e.message);
     throw e;
   } finally {
     await Promise.allSettled(opened.reverse().map((o) => o.close()));
   }
-}
-
-async function search(
-  candidate: Session,
-  oracle: Oracle,
-  argsArb: fc.Arbitrary<unknown[]>,
-  check: PropertyCheck,
-  timeoutMs: number,
-  base: { readonly entryPoint: string; readonly oracle: "property" | "reference" },
-  started: number,
-): Promise<PropertyReport> {
-  const { signal } = check;
-  const evaluate = async (args: readonly Wire[]): Promise<Outcome> => {
-    if (!(await oracle.accepts(args, signal))) return { kind: "discard" };
-    const called = await callCandidate(candidate, check.entryPoint, args, timeoutMs, signal);
-    if ("failure" in called) return { kind: "fail", failure: called.failure };
-    return oracle.judge(args, called.output, signal);
-  };
-
-  let broken: Error | undefined;
-  let original: { args: Wire[]; failure: PropertyFailure } | undefined;
-  let judged = 0;
-  let phase: "search" | "shrink" = "search";
-  const property = fc.asyncProperty(argsArb, async (values) => {
-    if (broken !== undefined) return true;
-    if (signal?.aborted) {
-      broken = new CrucibleError("aborted", "the property check was cancelled", { cause: signal.reason });
-      return true;
-    }
-    const args = values.map((v) => encode(v));
-    let outcome: Outcome;
-    try {
-      outcome = await evaluate(args);
-    } catch (e) {
-      // Not the candidate's doing: stop judging (every later run passes at once) and report it.
-      broken = e instanceof Error ? e : new Error(String(e));
-      return true;
-    }
-    check.onProgress?.(++judged, phase);
-    if (outcome.kind === "discard") fc.pre(false);
-    if (outcome.kind === "fail") {
-      original ??= { args, failure: outcome.failure };
-      phase = "shrink";
-      return false;
-    }
-    return true;
-  });
-
-  const seed = check.seed ?? randomSeed();
-  const numRuns = check.numRuns ?? DEFAULT_NUM_RUNS;
-  const details = await fc.check(property, {
-    numRuns,
-    seed,
-    ...(check.path === undefined ? {} : { path: check.path, endOnFailure: true }),
-    // Inputs outside the specification are thrown away; give up only when nearly all are.
-    maxSkipsPerRun: 50,
-  });
-  if (broken !== undefined) {
-    if (isCrucibleError(broken, "aborted")) throw broken;
-    if (broken instanceof CheckBroken) {
-      return { status: "error", ...base, phase: broken.phase, reason: broken.message, ms: performance.now() - started };
-    }
-    throw broken;
-  }
-  throwIfAborted(signal, "the property check");
-  if (!details.failed || details.counterexample === null) {
-    if (details.failed) {
-      return { status: "error", ...base, phase: "inputs", reason: `too many inputs were discarded (${details.numSkips}): loosen pre() or the schema, or check the reference`, ms: performance.now() - started };
-    }
-    return { status: "passed", ...base, numRuns: details.numRuns, numDiscarded: details.numSkips, seed, ms: performance.now() - started };
-  }
-  const args = details.counterexample[0].map((v) => encode(v));
-  // Run the shrunk counterexample once more: its failure is what the report shows, and a pass
-  // here means the candidate is not deterministic.
-  let final: Outcome;
-  try {
-    final = await evaluate(args);
-  } catch (e) {
-    if (e instanceof CheckBroken) return { status: "error", ...base, phase: e.phase, reason: e.message, ms: performance.now() - started };
-    throw e;
-  }
-  const failure = final.kind === "fail" ? final.failure : (original?.failure ?? { kind: "false" as const, message: "failed earlier, passed when run again" });
-  const ce = (a: Wire[]): Counterexample => ({ args: a, repr: callRepr(check.entryPoint, a) });
-  return {
-    status: "failed",
-    ...base,
-    seed,
-    path: details.counterexamplePath ?? "",
-    numRuns: details.numRuns,
-    numShrinks: details.numShrinks,
-    counterexample: ce(args),
-    original: ce(original?.args ?? args),
-    failure,
-    flaky: final.kind !== "fail",
-    ms: performance.now() - started,
-  };
 }

@@ -1,15 +1,18 @@
 // What decides whether one output is right: a property's predicate or a reference implementation,
 // each in a session of its own that the candidate never touches (it shares no interpreter with
-// them; its output reaches them as data).
+// them; its output reaches them as data). Both judge inputs in batches: one round trip per batch
+// where the backend allows it (Python).
 import { readFileSync } from "node:fs";
 import { Encoded, type Wire } from "../../sandbox/guest/codec.mjs";
 import type { Limits } from "../../sandbox/policy.ts";
 import type { Language, Sandbox, Session } from "../../sandbox/sandbox.ts";
 import type { CallVerdict } from "../../sandbox/verdict.ts";
 import type { Comparator } from "../comparator.ts";
+import { callAll } from "./candidate.ts";
 import type { FailureKind, PropertyFailure } from "./report.ts";
 
 const JUDGE_PY = readFileSync(new URL("./guest/judge.py", import.meta.url), "utf8");
+const JUDGE_JS = readFileSync(new URL("./guest/judge.cjs", import.meta.url), "utf8");
 
 /** What one input came to. */
 export type Outcome = { readonly kind: "pass" } | { readonly kind: "discard" } | { readonly kind: "fail"; readonly failure: PropertyFailure };
@@ -24,12 +27,21 @@ export class CheckBroken extends Error {
   }
 }
 
+/** One input and the candidate's output on it (wire). */
+export interface Judged {
+  readonly args: readonly Wire[];
+  readonly output: Wire;
+}
+
 export interface Oracle {
   readonly kind: "property" | "reference";
-  /** False when the input is outside the specification (the property's `pre` rejects it). */
-  accepts(args: readonly Wire[], signal?: AbortSignal): Promise<boolean>;
-  /** Judges the candidate's output (wire) on `args`. */
-  judge(args: readonly Wire[], output: Wire, signal?: AbortSignal): Promise<Outcome>;
+  /** Per input, false when it is outside the specification (the property's `pre` rejects it). */
+  acceptsMany(argsList: readonly (readonly Wire[])[], signal?: AbortSignal): Promise<boolean[]>;
+  /**
+   * Judges the candidate's outputs, one outcome per case, in order — or fewer: a property's judging
+   * stops after the first case on which the predicate hangs (a failure), the rest left unjudged.
+   */
+  judgeMany(cases: readonly Judged[], signal?: AbortSignal): Promise<Outcome[]>;
   close(): Promise<void>;
 }
 
@@ -46,44 +58,60 @@ async function openSession(sandbox: Sandbox, language: Language, code: string, l
   return session;
 }
 
+/** A property: predicate code, the name of its predicate, and the language it is written in. */
+export interface PropertySpec {
+  readonly code: string;
+  /** The predicate's name (default `prop`). */
+  readonly name?: string;
+  /** Python (default), or JavaScript/TypeScript (predicates then run under judge.cjs). */
+  readonly language?: Language;
+  readonly timeoutMs: number;
+  readonly limits: Partial<Limits>;
+}
+
 /**
- * A Python predicate `name(*args, result)` (default `prop`): it passes by returning True or None (or
- * any true value), fails by returning a false value or raising. An optional `pre(*args)` in the same
- * code discards inputs outside the specification.
+ * A predicate `name(*args, result)` (default `prop`) in its own session: it passes by returning
+ * True/None (`true`/`undefined` in JavaScript) or any true value, fails by returning a false value
+ * or raising. An optional `pre(*args)` in the same code discards inputs outside the specification.
+ * A predicate that runs past `timeoutMs` fails that input (`predicate_error`).
+ * @throws CheckBroken (phase `property`) when the code does not load or defines no such function.
  */
-export async function propertyOracle(
-  sandbox: Sandbox,
-  spec: { readonly code: string; readonly name?: string; readonly timeoutMs: number; readonly limits: Partial<Limits> },
-  signal?: AbortSignal,
-): Promise<Oracle> {
-  const session = await openSession(sandbox, "python", spec.code, spec.limits, "property", signal);
+export async function propertyOracle(sandbox: Sandbox, spec: PropertySpec, signal?: AbortSignal): Promise<Oracle> {
+  const language = spec.language ?? "python";
+  const python = language === "python";
+  // The judge is part of the session's code (not a cell): a session restarted after a predicate
+  // that hung loads it again with the property.
+  const session = await openSession(sandbox, language, `${spec.code}\n\n${python ? JUDGE_PY : JUDGE_JS}`, spec.limits, "property", signal);
   const name = spec.name ?? "prop";
-  const opts = { timeoutMs: spec.timeoutMs, ...(signal ? { signal } : {}) };
+  const opts = (sig?: AbortSignal): { timeoutMs: number; signal?: AbortSignal } => ({ timeoutMs: spec.timeoutMs, ...(sig ? { signal: sig } : {}) });
   try {
-    const cell = await session.exec(JUDGE_PY, opts);
-    const has = cell.status === "ok" ? await session.call("__crucible_has_pre__", [], opts) : cell;
+    const has = await session.call("__crucible_has_pre__", [], opts(signal));
     if (has.status !== "ok") throw new CheckBroken("property", `the property judge did not start: ${why(has)}`);
-    const probe = await session.exec(`if not callable(globals().get(${JSON.stringify(name)})):\n    raise NameError("the property code defines no function ${name}")\n`, opts);
-    if (probe.status !== "ok") throw new CheckBroken("property", why(probe));
+    const defines = await session.call("__crucible_defines__", [name], opts(signal));
+    if (defines.status !== "ok" || defines.value !== true) throw new CheckBroken("property", defines.status === "ok" ? `NameError: the property code defines no function ${name}` : why(defines));
     const hasPre = has.value === true;
     return {
       kind: "property",
-      async accepts(args, sig) {
-        if (!hasPre) return true;
-        const v = await session.call("__crucible_pre__", [new Encoded([...args])], { timeoutMs: spec.timeoutMs, ...(sig ? { signal: sig } : {}) });
-        if (v.status !== "ok") throw new CheckBroken("property", `pre() failed: ${why(v)}`);
-        return v.value === true;
+      async acceptsMany(argsList, sig) {
+        if (!hasPre) return argsList.map(() => true);
+        const verdicts = await callAll(session, "__crucible_pre__", argsList.map((args) => [new Encoded([...args])]), opts(sig));
+        return verdicts.map((v) => {
+          if (v.status !== "ok") throw new CheckBroken("property", `pre() failed: ${why(v)}`);
+          return v.value === true;
+        });
       },
-      async judge(args, output, sig) {
-        const v = await session.call("__crucible_judge__", [name, new Encoded([...args]), new Encoded(output)], { timeoutMs: spec.timeoutMs, ...(sig ? { signal: sig } : {}) });
-        if (v.status === "timeout") return { kind: "fail", failure: { kind: "predicate_error", message: `the predicate ran past ${spec.timeoutMs} ms on this output`, output } };
-        if (v.status !== "ok" || !Array.isArray(v.value)) throw new CheckBroken("property", `the predicate session failed: ${why(v)}`);
-        const [verdict, message, exception] = v.value as [string, string, PropertyFailure["exception"] | null];
-        if (verdict === "pass") return { kind: "pass" };
-        return {
-          kind: "fail",
-          failure: { kind: verdict as FailureKind, message, output, ...(exception ? { exception: { type: exception.type, message: exception.message, traceback: exception.traceback } } : {}) },
-        };
+      async judgeMany(cases, sig) {
+        if (!python && cases.length > 1) {
+          // JavaScript sessions make one round trip per call: judge the batch in one call, within
+          // one call's time; past it (or on any trouble) judge one at a time, each with its own.
+          const v = await session.call("__crucible_judge_many__", [name, new Encoded(cases.map((c) => [[...c.args], c.output]))], opts(sig));
+          if (v.status === "ok" && Array.isArray(v.value) && v.value.length === cases.length) {
+            return (v.value as unknown[]).map((x, i) => judgement({ ...v, value: x }, cases[i]!.output, spec.timeoutMs));
+          }
+        }
+        // Each hang costs a whole timeout: stop at the first (a failure; later cases do not matter).
+        const verdicts = await callAll(session, "__crucible_judge__", cases.map((c) => [name, new Encoded([...c.args]), new Encoded(c.output)]), opts(sig), true);
+        return verdicts.map((v, i) => judgement(v, cases[i]!.output, spec.timeoutMs));
       },
       close: () => session.close(),
     };
@@ -91,6 +119,17 @@ export async function propertyOracle(
     await session.close();
     throw error;
   }
+}
+
+function judgement(v: CallVerdict, output: Wire, timeoutMs: number): Outcome {
+  if (v.status === "timeout") return { kind: "fail", failure: { kind: "predicate_error", message: `the predicate ran past ${timeoutMs} ms on this output`, output } };
+  if (v.status !== "ok" || !Array.isArray(v.value)) throw new CheckBroken("property", `the predicate session failed: ${why(v)}`);
+  const [verdict, message, exception] = v.value as [string, string, PropertyFailure["exception"] | null];
+  if (verdict === "pass") return { kind: "pass" };
+  return {
+    kind: "fail",
+    failure: { kind: verdict as FailureKind, message, output, ...(exception ? { exception: { type: exception.type, message: exception.message, traceback: exception.traceback } } : {}) },
+  };
 }
 
 /**
@@ -106,28 +145,45 @@ export async function referenceOracle(
 ): Promise<Oracle> {
   const session = await openSession(sandbox, spec.language, spec.code, spec.limits, "reference", signal);
   const expectedOf = new Map<string, Wire | null>();
-  const expected = async (args: readonly Wire[], sig?: AbortSignal): Promise<Wire | null> => {
-    const key = JSON.stringify(args);
-    const known = expectedOf.get(key);
-    if (known !== undefined) return known;
-    const v = await session.call(spec.entryPoint, [...args].map((a) => new Encoded(a)), { timeoutMs: spec.timeoutMs, raw: true, ...(sig ? { signal: sig } : {}) });
-    if (v.status === "sandbox_error") throw new CheckBroken("reference", `the reference's session failed: ${why(v)}`);
-    const out = v.status === "ok" ? (v.value as Encoded).wire : null;
-    if (expectedOf.size > 10_000) expectedOf.clear();
-    expectedOf.set(key, out);
-    return out;
+  const expected = async (argsList: readonly (readonly Wire[])[], sig?: AbortSignal): Promise<(Wire | null)[]> => {
+    const keys = argsList.map((args) => JSON.stringify(args));
+    const missing = [...new Set(keys.filter((k) => !expectedOf.has(k)))];
+    if (missing.length > 0) {
+      if (expectedOf.size + missing.length > 10_000) expectedOf.clear();
+      const verdicts = await callAll(
+        session,
+        spec.entryPoint,
+        missing.map((k) => (JSON.parse(k) as Wire[]).map((a) => new Encoded(a))),
+        { timeoutMs: spec.timeoutMs, raw: true, ...(sig ? { signal: sig } : {}) },
+      );
+      verdicts.forEach((v, i) => {
+        if (v.status === "sandbox_error") throw new CheckBroken("reference", `the reference's session failed: ${why(v)}`);
+        expectedOf.set(missing[i]!, v.status === "ok" ? (v.value as Encoded).wire : null);
+      });
+    }
+    return keys.map((k) => expectedOf.get(k) ?? null);
   };
   return {
     kind: "reference",
-    async accepts(args, sig) {
-      return (await expected(args, sig)) !== null;
+    async acceptsMany(argsList, sig) {
+      return (await expected(argsList, sig)).map((w) => w !== null);
     },
-    async judge(args, output, sig) {
-      const want = await expected(args, sig);
-      if (want === null) return { kind: "discard" };
-      if (sameWire(want, output)) return { kind: "pass" };
-      const { index } = await comparator.firstMismatch([output], [want], [[...args]], spec.atol, undefined, undefined, sig);
-      return index < 0 ? { kind: "pass" } : { kind: "fail", failure: { kind: "mismatch", message: "the output differs from the reference's", output, expected: want } };
+    async judgeMany(cases, sig) {
+      const wants = await expected(
+        cases.map((c) => c.args),
+        sig,
+      );
+      const out: Outcome[] = [];
+      for (const [i, c] of cases.entries()) {
+        const want = wants[i] ?? null;
+        if (want === null) out.push({ kind: "discard" });
+        else if (sameWire(want, c.output)) out.push({ kind: "pass" });
+        else {
+          const { index } = await comparator.firstMismatch([c.output], [want], [[...c.args]], spec.atol, undefined, undefined, sig);
+          out.push(index < 0 ? { kind: "pass" } : { kind: "fail", failure: { kind: "mismatch", message: "the output differs from the reference's", output: c.output, expected: want } });
+        }
+      }
+      return out;
     },
     close: () => session.close(),
   };
@@ -136,22 +192,6 @@ export async function referenceOracle(
 /** Equal wire texts: the same Python value, for everything but dicts and sets written in another order. */
 export function sameWire(a: Wire, b: Wire): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/**
- * Calls the candidate on one input. Its exception, timeout or crash is a failure of that input;
- * a sandbox failure breaks the check.
- */
-export async function callCandidate(
-  session: Session,
-  entryPoint: string,
-  args: readonly Wire[],
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<{ readonly output: Wire } | { readonly failure: PropertyFailure }> {
-  const v = await session.call(entryPoint, args.map((a) => new Encoded(a)), { timeoutMs, raw: true, ...(signal ? { signal } : {}) });
-  if (v.status === "ok") return { output: (v.value as Encoded).wire };
-  return { failure: failureOf(v, timeoutMs) };
 }
 
 /** The failure a candidate call's verdict stands for. */

@@ -73,6 +73,10 @@ export interface PropertyError extends Common {
   /** Which part could not run: the candidate, its input types, the predicate, the reference. */
   readonly phase: "load" | "inputs" | "property" | "reference" | "sandbox";
   readonly reason: string;
+  /** When too many inputs were discarded: the inputs judged before fast-check gave up. */
+  readonly numRuns?: number;
+  /** When too many inputs were discarded: how many. */
+  readonly numDiscarded?: number;
 }
 
 export type PropertyReport = PropertyPassed | PropertyFailed | PropertyError;

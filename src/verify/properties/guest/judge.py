@@ -41,6 +41,10 @@ def __crucible_has_pre__():
     return fn is not None and callable(fn)
 
 
+def __crucible_defines__(name):
+    return callable(globals().get(name))
+
+
 def __crucible_last_line(e):
     import traceback as _tb
 
