@@ -6,7 +6,7 @@ import { ToolListChangedNotificationSchema, type CallToolResult } from "@modelco
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSandbox, type Sandbox } from "../sandbox/sandbox.ts";
 import { CrucibleMcpServer } from "./crucible-server.ts";
-import { MemoryLibrary, memoryTool } from "./test-library.ts";
+import { MemoryLibrary, memoryTool } from "../../test/support/memory-library.ts";
 
 let sandbox: Sandbox;
 beforeAll(async () => {

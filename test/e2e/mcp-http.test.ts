@@ -8,7 +8,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONFORMANCE_CLI, inspector, startHttpServe, type HttpServe } from "../../src/server/testing.ts";
+import { CONFORMANCE_CLI, inspector, startHttpServe, type HttpServe } from "../support/mcp-serve.ts";
 
 let serve: HttpServe;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { openLibrary, type Library } from "../../src/library/library.ts";
 import { createSandbox, type Sandbox } from "../../src/sandbox/index.ts";
 import { CrucibleMcpServer } from "../../src/server/index.ts";
 import { libraryPort } from "../../src/server/library-port.ts";
-import { inspector, serveCommand } from "../../src/server/testing.ts";
+import { inspector, serveCommand } from "../support/mcp-serve.ts";
 
 const spec = (name: string, body: string, description: string, f: (a: number, b: number) => number) => ({
   name,

@@ -4,7 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inspector, PROJECT_DIR, serveCommand } from "../../src/server/testing.ts";
+import { inspector, PROJECT_DIR, serveCommand } from "../support/mcp-serve.ts";
 
 let client: Client;
 beforeAll(async () => {

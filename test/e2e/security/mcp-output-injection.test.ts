@@ -8,7 +8,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSandbox, type Sandbox } from "../../../src/sandbox/index.ts";
 import { CrucibleMcpServer } from "../../../src/server/index.ts";
-import { PROJECT_DIR, serveCommand } from "../../../src/server/testing.ts";
+import { PROJECT_DIR, serveCommand } from "../../support/mcp-serve.ts";
 
 let sandbox: Sandbox;
 let mcp: CrucibleMcpServer;

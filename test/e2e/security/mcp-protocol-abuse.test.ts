@@ -12,8 +12,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSandbox, type Sandbox } from "../../../src/sandbox/index.ts";
 import { CrucibleMcpServer } from "../../../src/server/index.ts";
-import { MemoryLibrary, memoryTool } from "../../../src/server/test-library.ts";
-import { PROJECT_DIR, serveCommand, startHttpServe, type HttpServe } from "../../../src/server/testing.ts";
+import { MemoryLibrary, memoryTool } from "../../support/memory-library.ts";
+import { PROJECT_DIR, serveCommand, startHttpServe, type HttpServe } from "../../support/mcp-serve.ts";
 import { hostProcessesMarked, randomToken, waitFor } from "./canaries.ts";
 
 let sandbox: Sandbox;

@@ -1,6 +1,6 @@
-import type { Sandbox } from "../sandbox/sandbox.ts";
-import type { LibraryCallResult, LibraryPort, LibraryToolInfo } from "./library-port.ts";
-import { plainJson } from "./tools-library.ts";
+import type { Sandbox } from "../../src/sandbox/sandbox.ts";
+import type { LibraryCallResult, LibraryPort, LibraryToolInfo } from "../../src/server/library-port.ts";
+import { plainJson } from "../../src/server/tools-library.ts";
 
 /** A tool of the in-memory library: its info plus Python source whose `entryPoint` is called. */
 export interface MemoryTool extends LibraryToolInfo {
