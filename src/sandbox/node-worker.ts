@@ -197,6 +197,10 @@ export class NodeGuest {
     const exit = await this.proc.exited;
     const verdict = this.verdictAfterExit(start, limits, exit);
     await this.proc.dispose();
+    // A call that ended the process (process.exit(0)) returned nothing: that is no success.
+    if (verdict.status === "ok") {
+      return { ...verdict, status: "error", reason: `the guest code ended the interpreter (exit status ${String(verdict.exitCode)}) instead of answering` };
+    }
     return verdict;
   }
 

@@ -168,6 +168,19 @@ describe("JavaScript and TypeScript sessions", () => {
     }
   });
 
+  it("should report a JavaScript call that runs process.exit(0) as an error at once, and go on", async () => {
+    const s = await sandbox.session({ language: "javascript", code: "function bye() { process.exit(0); }\nfunction one() { return 1; }" });
+    try {
+      const v = await s.call("bye", [], { timeoutMs: 5000 });
+      expect([v.status, v.restarted]).toEqual(["error", true]);
+      expect(v.reason).toMatch(/ended the interpreter/);
+      expect(v.wallMs).toBeLessThan(4000);
+      expect((await s.call("one")).value).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("should restart a JavaScript session after a call that hangs", async () => {
     const s = await sandbox.session({ language: "javascript", code: "let n = 0; function bump() { return ++n; } function spin() { for (;;); }" });
     try {

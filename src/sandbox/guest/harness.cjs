@@ -12,7 +12,8 @@
  * harness reports is only what the guest produced: a returned value or an exception.
  */
 "use strict";
-const { closeSync, createReadStream, readdirSync, readFileSync, readSync, writeFileSync, writeSync } = require("node:fs");
+const { closeSync, readdirSync, readFileSync, readSync, writeFileSync, writeSync } = require("node:fs");
+const { Socket } = require("node:net");
 const { createRequire } = require("node:module");
 const { pathToFileURL } = require("node:url");
 const { compileFunction, runInThisContext } = require("node:vm");
@@ -127,7 +128,9 @@ async function serveSession(first) {
     process.exit(1);
   }
   writeFrame({ loaded: true });
-  const input = createReadStream("", { fd: REQUEST_FD, highWaterMark: 1 << 16 });
+  // A socket over the pipe (epoll), not an fs stream: an fs stream reads in a thread-pool thread
+  // blocked in read(2), and process.exit() from guest code would wait for that thread for ever.
+  const input = new Socket({ fd: REQUEST_FD, readable: true, writable: false });
   let buf = Buffer.alloc(0);
   let queue = Promise.resolve();
   input.on("data", (chunk) => {
