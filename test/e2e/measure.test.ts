@@ -163,7 +163,9 @@ describe("ENAMEL, a sample of the benchmark", () => {
           const got = await bench.score(code, { correction });
           expect(got.passed).toBe(true);
           const pinned = timed[i];
-          if (pinned !== null && pinned !== undefined) expect(Math.abs(got.efficiency - pinned), `${id} canonical ${i}: ${got.efficiency}`).toBeLessThan(0.15);
+          // Timed scores move with the machine's load from run to run (HumanEval/6 has read 0.45 and
+          // 0.60 on an idle machine); the instruction-count test below pins scores exactly.
+          if (pinned !== null && pinned !== undefined) expect(Math.abs(got.efficiency - pinned), `${id} canonical ${i}: ${got.efficiency}`).toBeLessThan(0.3);
         }
       } finally {
         await bench.close();
