@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { CrucibleError, isCrucibleError } from "../errors.ts";
+import { readTextFile } from "./files.ts";
 import { createSandbox, LANGUAGES, type Language } from "../sandbox/sandbox.ts";
 import { classSchemaOf } from "../verify/inputs/hints.ts";
 import { paramsFromSchema } from "../verify/inputs/schema.ts";
@@ -39,14 +39,6 @@ function int(what: string, min: number) {
   };
 }
 
-async function readText(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new CrucibleError("invalid_argument", code === "ENOENT" ? `no such ${what} file: ${file}` : `cannot read ${file}: ${code ?? String(cause)}`, { cause });
-  }
-}
 
 function languageOf(file: string, given: Language | undefined): Language {
   const lang = given ?? EXTENSIONS[extname(file).toLowerCase()];
@@ -115,8 +107,8 @@ export function registerCheck(cli: Command): void {
         throw new CrucibleError("invalid_argument", "give exactly one of --property <file> or --reference <file>");
       }
       const language = languageOf(file, opts.lang);
-      const code = await readText(file, "candidate");
-      const params = opts.schema === undefined ? undefined : paramsFromSchema(parseJson(await readText(opts.schema, "schema"), opts.schema));
+      const code = await readTextFile(file, "candidate file");
+      const params = opts.schema === undefined ? undefined : paramsFromSchema(parseJson(await readTextFile(opts.schema, "schema file"), opts.schema));
       const sandbox = createSandbox({ poolSize: 2, prespawn: false });
       const status = process.stderr.isTTY ? (n: number, phase: string) => process.stderr.write(`\r\x1b[K${phase === "shrink" ? "shrinking" : "checking"}: ${n} judged`) : undefined;
       const common = {
@@ -129,7 +121,7 @@ export function registerCheck(cli: Command): void {
       };
       try {
         let report: PropertyReport;
-        const reference = opts.reference === undefined ? undefined : await readText(opts.reference, "reference");
+        const reference = opts.reference === undefined ? undefined : await readTextFile(opts.reference, "reference file");
         if (reference !== undefined && language === "python" && params === undefined && (await isClass(sandbox, code, opts.entry))) {
           report = await checkStateful(sandbox, { code, className: opts.entry, model: { code: reference }, ...common });
         } else {
@@ -138,7 +130,7 @@ export function registerCheck(cli: Command): void {
             language,
             entryPoint: opts.entry,
             ...(params === undefined ? {} : { params }),
-            ...(opts.property === undefined ? {} : { property: { code: await readText(opts.property, "property"), name: opts.propName ?? "prop" } }),
+            ...(opts.property === undefined ? {} : { property: { code: await readTextFile(opts.property, "property file"), name: opts.propName ?? "prop" } }),
             ...(reference === undefined ? {} : { reference: { code: reference, language: languageOf(opts.reference!, undefined) } }),
             ...common,
           });

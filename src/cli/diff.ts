@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { CrucibleError } from "../errors.ts";
+import { readTextFile } from "./files.ts";
 import { parsePythonJson } from "../eval/python-json.ts";
 import type { Wire } from "../sandbox/guest/codec.mjs";
 import { createSandbox, type Language } from "../sandbox/sandbox.ts";
@@ -49,25 +49,17 @@ function argList(text: string, previous: Wire[][] = []): Wire[][] {
   return [...previous, w];
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new CrucibleError("invalid_argument", code === "ENOENT" ? `no such file: ${path}` : `cannot read ${path}: ${code ?? String(cause)}`, { cause });
-  }
-}
 
 async function program(path: string, entryPoint: string): Promise<DiffProgram> {
   const language = EXTENSIONS[extname(path).toLowerCase()];
   if (!language) throw new CrucibleError("unknown_language", `cannot tell the language of ${JSON.stringify(path)}; name it .py, .js or .ts`);
-  return { language, code: await readText(path), entryPoint };
+  return { language, code: await readTextFile(path), entryPoint };
 }
 
 async function seedInputs(opts: DiffOptions): Promise<Wire[][]> {
   const out = [...opts.input];
   if (opts.inputs !== undefined) {
-    const w = parsePythonJson(await readText(opts.inputs));
+    const w = parsePythonJson(await readTextFile(opts.inputs, "inputs file"));
     if (!Array.isArray(w) || !w.every(Array.isArray)) throw new CrucibleError("invalid_argument", `${opts.inputs} must hold a JSON array of argument lists, like [[1, 2], [3, 4]]`);
     out.push(...(w as Wire[][]));
   }

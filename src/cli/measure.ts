@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { CrucibleError } from "../errors.ts";
+import { readTextFile } from "./files.ts";
 import type { Wire } from "../sandbox/guest/codec.mjs";
 import { createSandbox } from "../sandbox/sandbox.ts";
 import type { Clock, MeasureReport, ProblemEfficiency } from "../verify/index.ts";
@@ -72,21 +72,13 @@ export function registerMeasure(cli: Command): void {
     });
 }
 
-async function readText(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new CrucibleError("invalid_argument", code === "ENOENT" ? `no such ${what}: ${path}` : `cannot read ${what} ${path}: ${code ?? String(cause)}`, { cause });
-  }
-}
 
 /** The inputs file: a JSON list of argument lists, parsed as Python's json does (1.0 stays a float, big ints exact). */
 async function readInputs(path: string): Promise<Wire[][]> {
   const { parsePythonJson } = await import("../eval/python-json.ts");
   let value: Wire;
   try {
-    value = parsePythonJson(await readText(path, "inputs file"));
+    value = parsePythonJson(await readTextFile(path, "inputs file"));
   } catch (cause) {
     if (cause instanceof CrucibleError && cause.message.startsWith("no such")) throw cause;
     throw new CrucibleError("invalid_argument", `${path} is not JSON: ${(cause as Error).message}`, { cause });
@@ -99,9 +91,9 @@ async function readInputs(path: string): Promise<Wire[][]> {
 
 async function measureFile(file: string, entry: string, inputsPath: string, opts: MeasureOptions): Promise<void> {
   const [code, inputs, reference] = await Promise.all([
-    readText(file, "program"),
+    readTextFile(file, "program"),
     readInputs(inputsPath),
-    opts.reference === undefined ? Promise.resolve(undefined) : readText(opts.reference, "reference"),
+    opts.reference === undefined ? Promise.resolve(undefined) : readTextFile(opts.reference, "reference"),
   ]);
   const sandbox = createSandbox({ poolSize: 1, prespawn: false });
   try {

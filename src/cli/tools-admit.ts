@@ -1,9 +1,9 @@
 // `crucible tools add`, `crucible tools verify` and `crucible tools seed`: the commands that run
 // the library's verification gate (registered on the `tools` group by src/cli/tools.ts).
-import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
 import type { Command } from "commander";
 import { CrucibleError } from "../errors.ts";
+import { readTextFile } from "./files.ts";
 import { openLibrary, type AdmissionReport, type Library, type VerifyReport } from "../library/library.ts";
 import { seedLibrary } from "../library/seed/index.ts";
 import type { CheckRecord } from "../library/tool.ts";
@@ -13,17 +13,9 @@ import { libraryLocation, type ToolsCommonOptions } from "./tools.ts";
 
 const SOURCE_LANGUAGES: Record<string, "python" | "typescript"> = { ".py": "python", ".ts": "typescript", ".mts": "typescript" };
 
-async function readText(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new CrucibleError("invalid_argument", code === "ENOENT" ? `no such ${what}: ${path}` : `cannot read ${what} ${path}: ${code ?? String(cause)}`, { cause });
-  }
-}
 
 async function readJson(path: string, what: string): Promise<Record<string, unknown>> {
-  const text = await readText(path, what);
+  const text = await readTextFile(path, what);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -53,7 +45,7 @@ export async function specFromFiles(file: string, opts: AddOptions): Promise<Rec
     const manifest = await readJson(file, "manifest");
     const source = manifest["source"];
     if (typeof source === "string" && !source.includes("\n") && extname(source).toLowerCase() in SOURCE_LANGUAGES) {
-      manifest["source"] = await readText(resolve(dirname(file), source), "source file");
+      manifest["source"] = await readTextFile(resolve(dirname(file), source), "source file");
     }
     return { version: "1.0.0", ...manifest, ...(opts.name ? { name: opts.name } : {}), ...(opts.version ? { version: opts.version } : {}) };
   }
@@ -69,7 +61,7 @@ export async function specFromFiles(file: string, opts: AddOptions): Promise<Rec
     name: opts.name ?? extra["name"] ?? opts.entry,
     ...(opts.version ? { version: opts.version } : {}),
     language,
-    source: await readText(file, "source file"),
+    source: await readTextFile(file, "source file"),
     entryPoint: opts.entry,
     description,
   };

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { CrucibleError } from "../errors.ts";
+import { readTextFile } from "./files.ts";
 import { parsePythonJson } from "../eval/python-json.ts";
 import { Encoded, encode, type Wire } from "../sandbox/guest/codec.mjs";
 import { createSandbox } from "../sandbox/sandbox.ts";
@@ -67,12 +67,7 @@ function parseKwargsJson(text: string): Record<string, unknown> {
 async function readSource(file: string): Promise<string> {
   const ext = extname(file).toLowerCase();
   if (ext !== ".py" && ext !== "") throw new CrucibleError("invalid_argument", `crucible trace follows Python only; ${JSON.stringify(file)} is not a .py file`);
-  try {
-    return await readFile(file, "utf8");
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new CrucibleError("invalid_argument", code === "ENOENT" ? `no such file: ${file}` : `cannot read ${file}: ${code ?? String(cause)}`, { cause });
-  }
+  return readTextFile(file);
 }
 
 /** A report as JSON: the returned value in Crucible's tagged JSON (tuples, sets, big ints keep their type). */

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { CrucibleError } from "../errors.ts";
 import type { Wire } from "../sandbox/guest/codec.mjs";
 import { parsePythonJson, parsePythonJsonRows } from "./python-json.ts";
+import { caught } from "../../test/support/caught.ts";
 
 const DATA = fileURLToPath(new URL("../../../shared/datasets/", import.meta.url));
 
@@ -15,15 +15,6 @@ function lines(file: string): string[] {
     .filter((l) => l.trim() !== "");
 }
 
-function caught(fn: () => unknown): CrucibleError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CrucibleError);
-    return error as CrucibleError;
-  }
-  throw new Error("expected a CrucibleError, but nothing was thrown");
-}
 
 /** Every tagged value in a wire tree, with its tag. */
 function tagged(w: Wire, out: { $t: string; v: Wire }[] = []): { $t: string; v: Wire }[] {

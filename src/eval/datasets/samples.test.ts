@@ -4,22 +4,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CrucibleError } from "../../errors.ts";
 import { loadDataset } from "./load.ts";
 import { humanEvalProgram, sampleCode } from "./programs.ts";
 import { loadSamples, parseSamples } from "./samples.ts";
+import { caught } from "../../../test/support/caught.ts";
 
 const DATA = fileURLToPath(new URL("../../../../shared/datasets/", import.meta.url));
 
-function caught(fn: () => unknown): CrucibleError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CrucibleError);
-    return error as CrucibleError;
-  }
-  throw new Error("expected a CrucibleError, but nothing was thrown");
-}
 
 describe("loadSamples", () => {
   let dir: string;
