@@ -29,8 +29,8 @@ const prop = file("prop.py", "def prop(xs, result):\n    return len(result) == l
 describe("crucible check", () => {
   it("should print the shrunk counterexample and a replay command, exit 1, and replay it exactly", async () => {
     const r = await crucible("check", buggy, "--entry", "dedupe", "--property", prop, "--seed", "5");
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/✗ dedupe: failed after \d+ runs? and \d+ shrinks? \(seed 5\)/u);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout, r.stderr).toMatch(/✗ dedupe: failed after \d+ runs? and \d+ shrinks? \(seed 5\)/u);
     expect(r.stdout).toMatch(/counterexample: dedupe\(\[1, 0\]\)|counterexample: dedupe\(\[0, -1\]\)/u);
     const path = /--path '([^']+)'/u.exec(r.stdout)?.[1];
     expect(path).toBeDefined();

@@ -206,7 +206,7 @@ describe("crucible measure", () => {
     writeFileSync(ref, "def f(n):\n    return sum(i * i for i in range(n))\n");
     writeFileSync(inputs, "[[1000], [5000]]");
     const text = await crucible([file, "--entry", "f", "--inputs", inputs, "--reference", ref, "--instructions", "--reps", "3"]);
-    expect(text.code).toBe(0);
+    expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain("agree with the reference");
     expect(text.stdout).toMatch(/#1\s+ok/u);
     const json = await crucible([file, "--entry", "f", "--inputs", inputs, "--json"]);
